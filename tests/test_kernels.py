@@ -16,13 +16,14 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import pyginger
-from pyginger import _kernels, _reference, lowrank
+from pyginger import _codegen, _kernels, _reference, _unrolled, lowrank
 
 DTYPES = [np.float64, np.float32]
-# Row counts that are not multiples of the 2- and 4-row unrolling, one that fills several
-# parallel blocks; ranks on both sides of every code path (literal tau <= 4, narrow < 12, wide).
+# Row counts that are not multiples of the 2- and 4-row unrolling (nor of the four rows a vector
+# register holds), one that fills several parallel blocks; ranks on both sides of every code path
+# (generated kernels for r = 1 and tau <= 8, literal tau <= 4, narrow < 12, wide).
 DIMS = [1, 2, 3, 5, 7, 66, 1001]
-RANKS = [1, 2, 3, 4, 5, 8, 11, 12, 13, 17, 64]
+RANKS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 17, 64]
 
 
 def _bound(n, dtype, absa, absb):
@@ -98,6 +99,12 @@ def test_rotate_matches_twin_and_runs_in_place(path, dtype, d, r):
         V = U.copy()
         assert _kernels.rotate_into(V, A, Q, B, V) is V
         assert_array_equal(V, got)
+
+
+def test_unrolled_kernels_are_what_codegen_writes():
+    # The generated module is committed; it must not drift from its generator.
+    assert _codegen.path().read_text() == _codegen.source()
+    assert sorted(_unrolled.KERNELS) == list(range(1, _codegen.MAX_RANK + 1))
 
 
 def test_reference_rotate_into_in_place_matches(xp):
