@@ -93,12 +93,16 @@ def check_state(func: str, state) -> None:
         )
 
 
-def check_operand(func: str, name: str, x, xp, dim: int, dtype, *, allow_2d: bool = True):
+def check_operand(
+    func: str, name: str, x, xp, dim: int, dtype, *, allow_2d: bool = True, finite: bool = True
+):
     """Check a factor or right-hand side against the state and return it as an array of ``xp``.
 
     ``x`` must have shape ``(dim,)`` or ``(dim, k)`` and the state's floating dtype; lists and
     tuples are converted to that dtype. Arrays of another floating dtype are refused rather than
-    silently cast, so float32 and float64 are never mixed.
+    silently cast, so float32 and float64 are never mixed. ``finite=False`` skips the check for
+    NaN and inf, a full pass over ``x``: for callers that check a product of ``x`` instead
+    (:func:`require_finite_product`).
     """
     from pyginger._backend import array_namespace_of, is_array
 
@@ -132,9 +136,25 @@ def check_operand(func: str, name: str, x, xp, dim: int, dtype, *, allow_2d: boo
     if not ok:
         expected = f"({dim},) or ({dim}, k)" if allow_2d else f"({dim},)"
         raise ValueError(f"{func}: {name} must have shape {expected}, got {shape}")
-    if not bool(xp.all(xp.isfinite(x))):
+    if finite and not bool(xp.all(xp.isfinite(x))):
         raise ValueError(f"{func}: {name} must contain only finite values (found NaN or inf)")
     return x
+
+
+def require_finite_product(func: str, name: str, product) -> None:
+    """Raise ``ValueError`` unless the small host array ``product`` (e.g. ``U.T @ x``) is finite.
+
+    Checking the product that the first pass over ``x`` computes anyway saves the pass that
+    :func:`check_operand` would make. Under IEEE arithmetic a NaN or inf anywhere in ``x`` makes
+    every entry of ``U.T @ x`` NaN or inf (``0 * inf`` is NaN), so nothing escapes; a finite ``x``
+    whose products overflow is refused as well, which is right, since the update or solve would
+    produce inf from it.
+    """
+    if not np.all(np.isfinite(product)):
+        raise ValueError(
+            f"{func}: {name} must contain only finite values (found NaN or inf, or entries so "
+            "large that their products overflow)"
+        )
 
 
 # Checks for plain NumPy data (models, losses, datasets).

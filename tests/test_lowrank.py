@@ -542,3 +542,61 @@ def test_property_solve_inverts_matvec(d, m, seed, log_gamma):
     back = pyginger.matvec(state, pyginger.solve(state, v))
     kappa = (state.damping + state.sigma[0]) / state.damping
     assert_allclose(back, v, rtol=0, atol=20 * kappa * EPS64 * np.abs(v).max())
+
+
+# NaN and inf are caught from the small product of the first pass (U^T F, F^T F) rather than by a
+# pass of their own: check that nothing slips through, on every path that reads a factor or a
+# right-hand side, and that a refused in-place update leaves the caller's U untouched.
+_BAD_VALUES = [np.nan, np.inf, -np.inf]
+
+
+@pytest.mark.parametrize("bad", _BAD_VALUES)
+@pytest.mark.parametrize("form", ["curvature", "inverse"])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("warm", [False, True])
+def test_update_catches_any_non_finite_entry(bad, form, backend, k, warm):
+    rng = np.random.default_rng(0)
+    d, tau = 40, 4
+    state = pyginger.init(d, tau, damping=0.1)  # fresh: U = I[:, :tau], zero below row tau
+    if warm:
+        for _ in range(6):
+            state = pyginger.update(state, rng.standard_normal(d))
+    state = state._replace(U=state.U.copy())
+    U0, s0 = state.U.copy(), state.sigma.copy()
+    for row in (0, 17, d - 1):  # first, middle and last row: every block of the kernels
+        F = rng.standard_normal((d, k)) if k > 1 else rng.standard_normal(d)
+        F[row] = bad  # k > 1: the whole row, i.e. one entry in every column
+        if k > 1:
+            F[row, 1:] = rng.standard_normal(k - 1)  # one bad entry in one column only
+        with pytest.raises(ValueError, match="update: factor must contain only finite"):
+            pyginger.update(state, F, form=form, backend=backend, overwrite_state=True)
+        assert np.array_equal(state.U, U0) and np.array_equal(state.sigma, s0)
+
+
+@pytest.mark.parametrize("bad", _BAD_VALUES)
+@pytest.mark.parametrize("func", [pyginger.solve, pyginger.matvec])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("warm", [False, True])
+def test_solve_and_matvec_catch_any_non_finite_entry(bad, func, backend, warm):
+    rng = np.random.default_rng(1)
+    d = 40
+    state = pyginger.init(d, 3, damping=0.1)
+    if warm:
+        for _ in range(5):
+            state = pyginger.update(state, rng.standard_normal(d))
+    for shape in [(d,), (d, 2)]:
+        v = rng.standard_normal(shape)
+        if v.ndim == 1:
+            v[d // 2] = bad  # a row where the fresh state's U is zero: 0 * bad = NaN
+        else:
+            v[d // 2, 0] = bad  # one entry, in the first column only
+        with pytest.raises(ValueError, match=f"{func.__name__}: v must contain only finite"):
+            func(state, v, backend=backend)
+
+
+def test_update_refuses_a_factor_whose_square_overflows():
+    # Finite, but its Gram matrix is inf: the update could only produce inf from it.
+    state = pyginger.init(5, 2)
+    with pytest.raises(ValueError, match="so large that their products overflow"):
+        pyginger.update(state, np.full(5, 1e200))
