@@ -80,12 +80,39 @@ def test_bench_update_rows_and_skips():
     skipped = [r for r in rows if r["rank"] == 100]
     assert {(r["op"], r["backend"]) for r in measured} == {
         (op, b) for op in ("update", "solve") for b in ("numba", "numpy")
-    }
+    } | {("update_inplace", "numba")}
     for r in measured:
         assert r["skipped"] == "" and r["median_s"] > 0 and r["samples"] >= 2
-        assert r["bytes"] == 16 * 60 * 3  # float64 yardstick 16 d tau
+        # float64 yardsticks: an update moves U once each way (16 d tau); a solve reads U and v
+        # twice and writes the result (8 d (2 tau + 3)).
+        assert r["bytes"] == (8 * 60 * (2 * 3 + 3) if r["op"] == "solve" else 16 * 60 * 3)
         assert r["fraction"] == pytest.approx(r["gbs"] / 1.0)
     assert skipped and all(r["skipped"] == "rank > dim" for r in skipped)
+    assert {r["op"] for r in skipped} == {"update", "update_inplace", "solve"}
+
+
+def test_bench_update_inplace_leaves_the_warm_state_alone():
+    # The in-place chain overwrites its own copy of U; the other chains start from the same
+    # warm state, so a shared buffer would make them time a different state. Same seed, same
+    # warm state: compare a run with and without the in-place op.
+    import pyginger
+    from pyginger.benchmarks import core
+
+    seen = []
+    original = core._update_step
+
+    def spy(update, backend, beta, state, v):
+        seen.append(state.U.copy())
+        return original(update, backend, beta, state, v)
+
+    core._update_step = spy
+    try:
+        bench_update([30], [2], backends=("numba",), ops=("update_inplace", "update"), repeats=2)
+    finally:
+        core._update_step = original
+    warm = warm_state(30, 2, damping=1e-3, beta=0.99)
+    assert isinstance(warm, pyginger.GingerState)
+    np.testing.assert_array_equal(seen[0], warm.U)
 
 
 def test_bench_update_skips_when_memory_is_short():

@@ -216,8 +216,10 @@ def _targets(rows, ratios, bandwidth, gemm, memory, dense):
 
     lines = ["core issue:"]
     big_updates = pick("update", min_dim=1_000_000, max_rank=16)
+    big_inplace = pick("update_inplace", min_dim=1_000_000, max_rank=16)
     big_solves = pick("solve", min_dim=1_000_000)
     worst_update = min((r["fraction"] for r in big_updates), default=math.nan)
+    worst_inplace = min((r["fraction"] for r in big_inplace), default=math.nan)
     worst_solve = min((r["fraction"] for r in big_solves), default=math.nan)
     if big_updates:
         lines.append(
@@ -226,9 +228,14 @@ def _targets(rows, ratios, bandwidth, gemm, memory, dense):
         )
     else:
         lines.append("  update (numba), d >= 1e6, tau <= 16: not measured in this run")
+    if big_inplace:
+        lines.append(
+            f"  update in place (numba), d >= 1e6, tau <= 16: min {100 * worst_inplace:.1f}% "
+            f"(target >= 30%) -> {_verdict(worst_inplace >= 0.30)}"
+        )
     if big_solves:
         lines.append(
-            f"  solve (numba), d >= 1e6: min {100 * worst_solve:.1f}% of bandwidth "
+            f"  solve (numba), d >= 1e6: min {100 * worst_solve:.1f}% of bandwidth on its traffic "
             f"(target >= 70%) -> {_verdict(worst_solve >= 0.70)}"
         )
     else:
@@ -260,11 +267,16 @@ def _targets(rows, ratios, bandwidth, gemm, memory, dense):
             f"{where if where is not None else '(beyond the sizes measured)'} "
             "(expected near 100 on 2 cores)"
         )
-    lines.append("issue 6 (later targets, shown for reference):")
+    lines.append("issue 6:")
+    if big_inplace:
+        lines.append(
+            f"  update in place (numba), d >= 1e6, tau <= 16: min {100 * worst_inplace:.1f}% "
+            f"(target >= 40%) -> {_verdict(worst_inplace >= 0.40)}"
+        )
     if big_updates:
         lines.append(
-            f"  update (numba), d >= 1e6, tau <= 16: {100 * worst_update:.1f}% (target >= 40%) "
-            f"-> {_verdict(worst_update >= 0.40)}"
+            f"  pure update (numba), same sizes: min {100 * worst_update:.1f}% (the new U's "
+            "memory comes fresh from the OS, which zero-fills it: one more write of |U|)"
         )
     if big_solves:
         lines.append(
@@ -420,12 +432,18 @@ def main_bench(argv=None) -> int:
     # 2. update and solve -------------------------------------------------------------------
     _section("2. Update (rank-one factor) and solve (one vector): median time, % of bandwidth")
     _say(
-        "yardstick: update 2*itemsize*d*tau bytes (read + write U), solve 2*itemsize*d*tau "
-        "(two reads of U); truncated regime; compile time excluded"
+        "yardstick: update 2*itemsize*d*tau bytes (read + write U), solve its own traffic "
+        "itemsize*d*(2*tau + 3) (U and v twice, the result once); truncated regime; compile "
+        "time excluded"
     )
     _say(
         "a kernel moving U p times per update reaches at most 2/p of bandwidth on this yardstick "
-        "(three reads + one write: 50%; 40% when the write also reads U for write-allocate)"
+        "(three reads + one write: 50%; 40% when the write also reads U for write-allocate); "
+        "the two-pass update reads U twice and writes it once (67%)"
+    )
+    _say(
+        "in place = update(..., overwrite_state=True), numba: no new U per step; the pure "
+        "update's new U is fresh memory that the OS zero-fills first (one more write of |U|)"
     )
     _say("* after a time: its samples spread wide (fastest < 0.7 median), i.e. load from elsewhere")
     _say(format_update_table([], header=True))

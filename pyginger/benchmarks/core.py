@@ -4,11 +4,13 @@ Every function returns a list of plain dicts (one per measurement) so that noteb
 or plot them; :func:`~pyginger.benchmarks.main_bench` runs them all and prints the tables of
 ``python -m pyginger bench``.
 
-Yardsticks (DESIGN.md section 4): a rank-one update is judged on ``B = 2 * itemsize * d * tau``
-bytes (one read and one write of ``U``; ``16 d tau`` in float64, the physical floor for a kernel
-that must produce a new ``U``), a one-vector solve on its own ``2 * itemsize * d * tau`` bytes (two
-reads of ``U``, for ``U.T @ v`` and ``U @ w``). Either is divided by the median time and shown as a
-fraction of the streaming bandwidth measured in the same run by
+Yardsticks (DESIGN.md section 4): a rank-one update, pure or in place, is judged on
+``B = 2 * itemsize * d * tau`` bytes (one read and one write of ``U``; ``16 d tau`` in float64,
+the physical floor for a kernel that must produce a new ``U``), a one-vector solve on its own
+traffic, ``itemsize * d * (2 tau + 3)`` bytes (two reads of ``U``, for ``U.T @ v`` and ``U @ w``,
+two reads of ``v`` and one write of the result; at ``tau = 4`` the vectors are 27% of it, so a
+yardstick of ``U`` alone would cap the solve near 70% whatever the kernel). Either is divided by
+the median time and shown as a fraction of the streaming bandwidth measured in the same run by
 :func:`~pyginger.benchmarks.bandwidth.triad_bandwidth`.
 """
 
@@ -40,7 +42,9 @@ __all__ = [
 ]
 
 _BACKENDS = ("numba", "numpy")
-_OPS = ("update", "solve")
+#: ``update_inplace`` is ``update(..., overwrite_state=True)``: the opt-in path with no new ``U``
+#: per step (timed for the numba backend only, the one the optimizers use).
+_OPS = ("update", "update_inplace", "solve")
 
 
 def _api():
@@ -144,6 +148,10 @@ def _update_step(update, backend, beta, state, v):
     return update(state, v, beta=beta, backend=backend)
 
 
+def _update_inplace_step(update, backend, beta, state, v):
+    return update(state, v, beta=beta, backend=backend, overwrite_state=True)
+
+
 def _solve_step(solve, backend, state, v):
     solve(state, v, backend=backend)
     return state
@@ -243,7 +251,8 @@ def bench_update(
     backends : sequence of str, optional
         Kernel backends passed to :func:`pyginger.update` and :func:`pyginger.solve`.
     ops : sequence of str, optional
-        ``"update"`` and/or ``"solve"``.
+        Among ``"update"``, ``"update_inplace"`` (``update(..., overwrite_state=True)``, timed for
+        the ``"numba"`` backend only, on its own copy of ``U``) and ``"solve"``.
     repeats : int, optional
         Timing samples per measurement (fewer, but at least three, when ``budget`` runs out).
         Each sample batches enough calls to last ``min_sample`` seconds and reports the mean per
@@ -270,8 +279,8 @@ def bench_update(
         One row per ``(op, d, tau, backend)`` with keys ``op``, ``dim``, ``rank``, ``backend``,
         ``dtype``, ``median_s``, ``min_s``, ``mean_s`` (includes the periodic
         re-orthonormalization when a sample spans one), ``samples``, ``calls_per_sample``,
-        ``bytes`` (the
-        yardstick), ``gbs`` (``bytes / median_s / 1e9``), ``gflops`` (arithmetic rate: the
+        ``bytes`` (the op's yardstick, see the module's docstring), ``gbs``
+        (``bytes / median_s / 1e9``), ``gflops`` (arithmetic rate: the
         update's ``2 d tau (tau + 3)`` flops, the solve's ``4 d tau``), ``fraction`` (of
         ``bandwidth``, NaN without it), ``algorithms`` (which update algorithms the core ran
         during the measurement, all its backends together, as counted by
@@ -296,10 +305,13 @@ def bench_update(
     Examples
     --------
     >>> rows = bench_update([200], [4], repeats=2, min_sample=0.0, bandwidth=10.0)
-    >>> sorted({(row["op"], row["backend"]) for row in rows})
-    [('solve', 'numba'), ('solve', 'numpy'), ('update', 'numba'), ('update', 'numpy')]
-    >>> all(row["median_s"] > 0 and row["bytes"] == 16 * 200 * 4 for row in rows)
+    >>> sorted({(row["op"], row["backend"]) for row in rows})  # doctest: +NORMALIZE_WHITESPACE
+    [('solve', 'numba'), ('solve', 'numpy'), ('update', 'numba'), ('update', 'numpy'),
+     ('update_inplace', 'numba')]
+    >>> all(row["median_s"] > 0 for row in rows)
     True
+    >>> sorted({(row["op"], row["bytes"]) for row in rows})  # U once each way; U, v twice, out
+    [('solve', 17600), ('update', 12800), ('update_inplace', 12800)]
     """
     from pyginger.benchmarks.bandwidth import available_memory
 
@@ -313,8 +325,13 @@ def bench_update(
     for dim in dims:
         for rank in ranks:
             dim, rank = int(dim), int(rank)
-            yardstick = 2 * dtype.itemsize * dim * rank
-            base = {"dim": dim, "rank": rank, "dtype": dtype.name, "bytes": yardstick}
+            yardsticks = {
+                "update": 2 * dtype.itemsize * dim * rank,
+                "update_inplace": 2 * dtype.itemsize * dim * rank,
+                # its own traffic: U twice, v twice (U^T v, then v / gamma - U w), the result once
+                "solve": dtype.itemsize * dim * (2 * rank + 3),
+            }
+            base = {"dim": dim, "rank": rank, "dtype": dtype.name}
             skipped = ""
             u_bytes = dim * rank * dtype.itemsize
             if rank > dim:
@@ -327,10 +344,11 @@ def bench_update(
             batch = []
             if skipped:
                 for op in ops:
-                    for backend in backends:
+                    for backend in backends if op != "update_inplace" else ["numba"]:
                         batch.append(
                             {
                                 **base,
+                                "bytes": yardsticks[op],
                                 "op": op,
                                 "backend": backend,
                                 "median_s": math.nan,
@@ -348,11 +366,21 @@ def bench_update(
             else:
                 state0 = warm_state(dim, rank, damping=damping, beta=beta, dtype=dtype, seed=seed)
                 for op in ops:
+                    start = state0
                     if op == "update":
                         steps = {
                             backend: functools.partial(_update_step, pg.update, backend, beta)
                             for backend in backends
                         }
+                    elif op == "update_inplace":
+                        if "numba" not in backends:
+                            continue
+                        steps = {
+                            "numba": functools.partial(
+                                _update_inplace_step, pg.update, "numba", beta
+                            )
+                        }
+                        start = state0._replace(U=state0.U.copy())  # its own U to overwrite
                     else:
                         steps = {
                             backend: functools.partial(_solve_step, pg.solve, backend)
@@ -362,24 +390,25 @@ def bench_update(
                     counts_before = _algorithm_counts()
                     timed = _time_chains(
                         steps,
-                        state0,
+                        start,
                         pool,
                         repeats=repeats,
                         min_sample=min_sample,
-                        budget=budget * len(backends),
+                        budget=budget * len(steps),
                     )
-                    del pool
+                    del pool, start
                     used = _algorithm_counts() - counts_before
                     algorithms = ", ".join(f"{name} x{n}" for name, n in sorted(used.items()))
                     for backend, (times, number) in timed.items():
                         median = float(np.median(times))
-                        gbs = yardstick / median / 1e9
+                        gbs = yardsticks[op] / median / 1e9
                         # rank-one update: C = U^T f, p = f - U C (2 d tau each), rotation
                         # [U q] V (2 d tau (tau + 1)); solve: U^T v and U w (2 d tau each).
-                        flops = (2 * rank + 6 if op == "update" else 4) * dim * rank
+                        flops = (4 if op == "solve" else 2 * rank + 6) * dim * rank
                         batch.append(
                             {
                                 **base,
+                                "bytes": yardsticks[op],
                                 "op": op,
                                 "backend": backend,
                                 "median_s": median,
@@ -409,10 +438,18 @@ def _lookup(rows, **keys):
     return None
 
 
+#: The table's columns: (op, backend, title).
+_COLUMNS = (
+    ("update", "numba", "update numba"),
+    ("update_inplace", "numba", "in place"),
+    ("update", "numpy", "update numpy"),
+    ("solve", "numba", "solve numba"),
+    ("solve", "numpy", "solve numpy"),
+)
 _UPDATE_HEADER = (
-    f"{'d':>9} {'tau':>4} | {'update numba':>12} {'%bw':>6} | {'update numpy':>12} {'%bw':>6} | "
-    f"{'solve numba':>12} {'%bw':>6} | {'solve numpy':>12} {'%bw':>6} | {'numpy/numba':>11} "
-    f"{'GF/s':>6}"
+    f"{'d':>9} {'tau':>4} | "
+    + " | ".join(f"{title:>12} {'%bw':>6}" for _, _, title in _COLUMNS)
+    + f" | {'numpy/numba':>11} {'GF/s':>6}"
 )
 
 
@@ -422,16 +459,13 @@ def _update_line(rows):
     if first["skipped"]:
         return head + f"skipped: {first['skipped']}"
     cells = []
-    for op in _OPS:
-        for backend in _BACKENDS:
-            row = _lookup(rows, op=op, backend=backend)
-            if row is None:
-                cells.append(f"{'-':>12} {'-':>6}")
-            else:
-                noisy = "*" if row["min_s"] < 0.7 * row["median_s"] else " "
-                cells.append(
-                    f"{_fmt_time(row['median_s']):>12}{noisy}{_fmt_pct(row['fraction']):>6}"
-                )
+    for op, backend, _ in _COLUMNS:
+        row = _lookup(rows, op=op, backend=backend)
+        if row is None:
+            cells.append(f"{'-':>12} {'-':>6}")
+        else:
+            noisy = "*" if row["min_s"] < 0.7 * row["median_s"] else " "
+            cells.append(f"{_fmt_time(row['median_s']):>12}{noisy}{_fmt_pct(row['fraction']):>6}")
     fast = _lookup(rows, op="update", backend="numba")
     slow = _lookup(rows, op="update", backend="numpy")
     ratio = slow["median_s"] / fast["median_s"] if fast and slow else math.nan
