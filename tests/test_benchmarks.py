@@ -160,8 +160,10 @@ def test_dense_crossover_rows():
 
 def test_update_memory_is_not_quadratic():
     rows = update_memory(20_000, 4, ks=(1, 4), backends=("numpy",))
+    assert {r["in_place"] for r in rows} == {False, True}
     for r in rows:
-        # A pure update must allocate the new U, and never anything of size d^2 (3.2 GB here).
+        # A pure update must allocate the new U (the NumPy twin in place: one temporary of that
+        # size), and never anything of size d^2 (3.2 GB here).
         assert r["traced_peak_bytes"] >= r["u_bytes"]
         assert r["traced_peak_bytes"] < 1e-2 * r["d2_bytes"]
 

@@ -296,9 +296,12 @@ def _targets(rows, ratios, bandwidth, gemm, memory, dense):
     for r in memory:
         if r["k"] == 1 and math.isfinite(r["rss_peak_bytes"]):
             ratio = r["rss_peak_bytes"] / r["u_bytes"]
+            mode = "in place" if r.get("in_place") else "pure"
+            # Overall peak = the state's own U + the update's extra; O(d) slack: a few vectors.
+            ok = r["rss_peak_bytes"] <= r["u_bytes"] + 8 * r["factor_bytes"]
             lines.append(
-                f"  peak extra memory of one update ({r['backend']}, k = 1): {ratio:.2f} |U| "
-                f"(opt-in buffer reuse target: <= 2 |U| + O(d) overall)"
+                f"  peak memory of one update ({r['backend']}, {mode}, k = 1): |U| + {ratio:.2f} "
+                f"|U| (target <= 2 |U| + O(d)) -> {_verdict(ok)}"
             )
     lines.append(f"(bandwidth yardstick: {bandwidth:.1f} GB/s, best STREAM triad of this run)")
     return lines

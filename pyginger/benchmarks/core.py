@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import functools
 import gc
+import itertools
 import math
 import time
 import tracemalloc
@@ -865,7 +866,17 @@ def _reset_peak_rss():
     return _vm_kib("VmHWM") is not None
 
 
-def update_memory(dim, rank, *, ks=(1, 8), backends=_BACKENDS, dtype=np.float64, beta=0.99, seed=0):
+def update_memory(
+    dim,
+    rank,
+    *,
+    ks=(1, 8),
+    backends=_BACKENDS,
+    in_place=(False, True),
+    dtype=np.float64,
+    beta=0.99,
+    seed=0,
+):
     """Extra memory taken by one ``update``, against ``|U|`` and ``d^2`` bytes.
 
     Parameters
@@ -876,6 +887,8 @@ def update_memory(dim, rank, *, ks=(1, 8), backends=_BACKENDS, dtype=np.float64,
         Factor widths ``k`` to try.
     backends : sequence of str, optional
         Backends passed to :func:`pyginger.update`.
+    in_place : sequence of bool, optional
+        Values of ``overwrite_state`` to try (``True`` runs on a private copy of ``U``).
     dtype : dtype, optional
         Storage dtype of ``U``.
     beta : float, optional
@@ -886,7 +899,8 @@ def update_memory(dim, rank, *, ks=(1, 8), backends=_BACKENDS, dtype=np.float64,
     Returns
     -------
     list of dict
-        One row per ``(backend, k)`` with keys ``backend``, ``k``, ``dim``, ``rank``,
+        One row per ``(backend, in_place, k)`` with keys ``backend``, ``in_place``, ``k``,
+        ``dim``, ``rank``,
         ``traced_peak_bytes`` (peak of allocations seen by :mod:`tracemalloc` during the call,
         above what was allocated before), ``rss_peak_bytes`` (rise of the process's peak resident
         memory during the call; NaN where it cannot be measured), ``u_bytes``, ``factor_bytes``
@@ -899,57 +913,61 @@ def update_memory(dim, rank, *, ks=(1, 8), backends=_BACKENDS, dtype=np.float64,
     ``U`` and the resident-memory figure is the one to read. That one is measured by resetting
     the peak-RSS mark (``/proc/self/clear_refs``) after ``malloc_trim``; it counts pages touched,
     so it is a lower bound when a block reuses memory that is still resident. The new state
-    itself (``|U|``) is part of both figures: the update is a pure function.
+    itself (``|U|``) is part of both figures for the pure update; in place, only ``O(d k)``
+    temporaries should remain (the NumPy twin keeps one ``d x tau`` temporary).
 
     Examples
     --------
-    >>> rows = update_memory(300, 4, ks=(1,), backends=("numpy",))
+    >>> rows = update_memory(300, 4, ks=(1,), backends=("numpy",), in_place=(False,))
     >>> row = rows[0]
-    >>> bool(row["traced_peak_bytes"] < row["d2_bytes"])
-    True
+    >>> bool(row["traced_peak_bytes"] < row["d2_bytes"]), row["in_place"]
+    (True, False)
     """
     pg = _api()
     dtype = np.dtype(dtype)
     rng = np.random.default_rng(seed)
     state = warm_state(dim, rank, beta=beta, dtype=dtype, seed=seed)
     rows = []
-    for backend in backends:
-        for k in ks:
-            factor = rng.standard_normal((dim, k)).astype(dtype, copy=False)
-            if k == 1:
-                factor = factor[:, 0].copy()
-            pg.update(state, factor, beta=beta, backend=backend)  # compile outside the count
-            gc.collect()
-            rss_ok = _reset_peak_rss()
-            rss_before = _vm_kib("VmRSS") if rss_ok else None
-            new = pg.update(state, factor, beta=beta, backend=backend)
-            rss_peak = _vm_kib("VmHWM") if rss_ok else None
-            del new
-            gc.collect()
-            tracemalloc.start()
-            try:
-                before = tracemalloc.get_traced_memory()[0]
-                tracemalloc.reset_peak()
-                new = pg.update(state, factor, beta=beta, backend=backend)
-                traced = tracemalloc.get_traced_memory()[1] - before
-            finally:
-                tracemalloc.stop()
-            del new
-            rows.append(
-                {
-                    "backend": backend,
-                    "k": k,
-                    "dim": dim,
-                    "rank": rank,
-                    "traced_peak_bytes": traced,
-                    "rss_peak_bytes": (
-                        rss_peak - rss_before if rss_ok and rss_peak is not None else math.nan
-                    ),
-                    "u_bytes": dim * rank * dtype.itemsize,
-                    "factor_bytes": dim * k * dtype.itemsize,
-                    "d2_bytes": dim * dim * dtype.itemsize,
-                }
-            )
+    for backend, overwrite, k in itertools.product(backends, in_place, ks):
+        factor = rng.standard_normal((dim, k)).astype(dtype, copy=False)
+        if k == 1:
+            factor = factor[:, 0].copy()
+        # In place, every call overwrites U: give those calls their own copy of it.
+        mine = state._replace(U=state.U.copy()) if overwrite else state
+        options = {"beta": beta, "backend": backend, "overwrite_state": overwrite}
+        pg.update(mine, factor, **options)  # compile outside the count
+        gc.collect()
+        rss_ok = _reset_peak_rss()
+        rss_before = _vm_kib("VmRSS") if rss_ok else None
+        new = pg.update(mine, factor, **options)
+        rss_peak = _vm_kib("VmHWM") if rss_ok else None
+        del new
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            new = pg.update(mine, factor, **options)
+            traced = tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+        del new, mine
+        rows.append(
+            {
+                "backend": backend,
+                "in_place": bool(overwrite),
+                "k": k,
+                "dim": dim,
+                "rank": rank,
+                "traced_peak_bytes": traced,
+                "rss_peak_bytes": (
+                    rss_peak - rss_before if rss_ok and rss_peak is not None else math.nan
+                ),
+                "u_bytes": dim * rank * dtype.itemsize,
+                "factor_bytes": dim * k * dtype.itemsize,
+                "d2_bytes": dim * dim * dtype.itemsize,
+            }
+        )
     return rows
 
 
@@ -964,19 +982,21 @@ def format_memory(rows):
     Returns
     -------
     str
-        One line per ``(backend, k)``.
+        One line per ``(backend, in_place, k)``; "in place" is ``overwrite_state=True``.
 
     Examples
     --------
-    >>> rows = [{"backend": "numpy", "k": 1, "dim": 100, "rank": 4, "traced_peak_bytes": 8000,
+    >>> rows = [{"backend": "numpy", "in_place": False, "k": 1, "dim": 100, "rank": 4,
+    ...          "traced_peak_bytes": 8000,
     ...          "rss_peak_bytes": float("nan"), "u_bytes": 3200, "factor_bytes": 800,
     ...          "d2_bytes": 80000}]
-    >>> print(format_memory(rows).splitlines()[1].split()[:4])
-    ['numpy', '100', '4', '1']
+    >>> print(format_memory(rows).splitlines()[1].split()[:5])
+    ['numpy', 'pure', '100', '4', '1']
     """
     lines = [
-        f"{'backend':>7} {'d':>8} {'tau':>4} {'k':>3} | {'traced peak':>11} {'/|U|':>6} "
-        f"{'/d^2':>9} | {'RSS peak':>10} {'/|U|':>6} {'/d^2':>9} | {'|U|':>10} {'d*k':>10}"
+        f"{'backend':>7} {'update':>8} {'d':>8} {'tau':>4} {'k':>3} | {'traced peak':>11} "
+        f"{'/|U|':>6} {'/d^2':>9} | {'RSS peak':>10} {'/|U|':>6} {'/d^2':>9} | "
+        f"{'|U|':>10} {'d*k':>10}"
     ]
     for r in rows:
         rss = r["rss_peak_bytes"]
@@ -986,7 +1006,8 @@ def format_memory(rows):
             else f"{'n/a':>10} {'-':>6} {'-':>9}"
         )
         lines.append(
-            f"{r['backend']:>7} {r['dim']:>8} {r['rank']:>4} {r['k']:>3} | "
+            f"{r['backend']:>7} {'in place' if r.get('in_place') else 'pure':>8} "
+            f"{r['dim']:>8} {r['rank']:>4} {r['k']:>3} | "
             f"{_fmt_bytes(r['traced_peak_bytes']):>11} "
             f"{r['traced_peak_bytes'] / r['u_bytes']:>6.2f} "
             f"{r['traced_peak_bytes'] / r['d2_bytes']:>9.1e} | {rss_cells} | "
