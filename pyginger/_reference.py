@@ -33,8 +33,11 @@ def rotate(U, A, Q, B):
 def rotate_into(U, A, Q, B, out):
     """Write ``U @ A + Q @ B`` into ``out`` (which may be ``U`` itself) and return ``out``.
 
-    The right-hand side is evaluated in full before the write, so ``out`` may alias ``U``; the
-    library allocates that temporary (only the Numba twin works row by row without one).
+    ``U @ A`` is evaluated in full before it is written, so ``out`` may alias ``U``; the library
+    allocates that temporary, then one for ``Q @ B`` after the first is freed, so the peak is one
+    extra ``U`` (only the Numba twin works row by row without one). The sum is rounded as in
+    :func:`rotate`.
     """
-    out[...] = U @ A + Q @ B
+    out[...] = U @ A
+    out += Q @ B
     return out

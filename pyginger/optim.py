@@ -726,6 +726,7 @@ def ginger(
     form="curvature",
     blocks=None,
     reorth_every=lowrank.REORTH_EVERY,
+    overwrite_state=False,
 ) -> Optimizer:
     r"""Ginger (Hao, Cao & Mou, 2024): momentum preconditioned by a rank-``tau`` damped GGN inverse.
 
@@ -753,6 +754,12 @@ def ginger(
         ``range(d)``.
     reorth_every : int or None, optional
         Passed to :func:`pyginger.update`. Default 100.
+    overwrite_state : bool, optional
+        Passed to :func:`pyginger.update`: rotate each block's ``U`` in place instead of
+        allocating a new one every step, so that a run holds ``|U| + O(d)`` memory instead of up
+        to ``2 |U|``, and skips the operating system's zero-filling of the new ``U`` (faster at
+        large ``d``; ``python -m pyginger bench``). The optimizer state passed to ``step`` is
+        then consumed: keep only the one ``step`` returns. Default ``False`` (pure steps).
 
     Returns
     -------
@@ -842,6 +849,8 @@ def ginger(
     blocks = _check_blocks(func, blocks)
     if reorth_every is not None:
         reorth_every = _v.check_positive_int(func, "reorth_every", reorth_every)
+    # How the state is stored, not what is computed: left out of the config (and checkpoints).
+    overwrite_state = _check_bool(func, "overwrite_state", overwrite_state)
 
     def init(theta):
         where = "ginger.init"
@@ -868,7 +877,12 @@ def ginger(
             F = _check_factor(where, curvature, theta)
             states = tuple(
                 lowrank.update(
-                    s, np.ascontiguousarray(F[sl]), beta=beta2, form=form, reorth_every=reorth_every
+                    s,
+                    np.ascontiguousarray(F[sl]),
+                    beta=beta2,
+                    form=form,
+                    reorth_every=reorth_every,
+                    overwrite_state=overwrite_state,
                 )
                 for s, sl in zip(states, slices, strict=True)
             )

@@ -233,6 +233,35 @@ def test_ginger_low_rank_state_is_the_truncated_replay():
     assert_allclose((s.U * s.sigma) @ s.U.T, expected, atol=1e-12)
 
 
+@pytest.mark.parametrize("form", ["curvature", "inverse"])
+@pytest.mark.parametrize("k", [1, 3])
+def test_ginger_overwrite_state_gives_the_same_run_in_one_buffer(form, k):
+    # The in-place rotation computes each row exactly as the pure one does (the kernel tests
+    # check bitwise equality), so the two runs must agree to the last bit; the in-place run
+    # keeps rotating the U arrays that init allocated.
+    rng = np.random.default_rng(5)
+    d, blocks = 30, [slice(0, 12), slice(12, 30)]
+    factors = [rng.standard_normal((d, k)) for _ in range(15)]
+    grads = [rng.standard_normal(d) for _ in range(15)]
+    runs = {}
+    for overwrite in (False, True):
+        opt = optim.ginger(rank=4, form=form, blocks=blocks, overwrite_state=overwrite)
+        x = np.zeros(d)
+        state = opt.init(x)
+        buffers = [s.U for s in state.curvature]
+        for g, F in zip(grads, factors, strict=True):
+            x, state = opt.step(x, g, state, F)
+        same = [s.U is b for s, b in zip(state.curvature, buffers, strict=True)]
+        runs[overwrite] = (x, state, same)
+    assert_array_equal(runs[True][0], runs[False][0])
+    for pure, mine in zip(runs[False][1].curvature, runs[True][1].curvature, strict=True):
+        assert_array_equal(mine.U, pure.U)
+        assert_array_equal(mine.sigma, pure.sigma)
+    assert runs[True][2] == [True, True] and runs[False][2] == [False, False]
+    with pytest.raises(TypeError, match="ginger: overwrite_state must be True or False"):
+        optim.ginger(overwrite_state="yes")
+
+
 def test_ginger_options_clip_schedule_reuse_blocks():
     rng = np.random.default_rng(0)
     d = 9

@@ -929,17 +929,19 @@ def update_memory(
     state = warm_state(dim, rank, beta=beta, dtype=dtype, seed=seed)
     rows = []
     for backend, overwrite, k in itertools.product(backends, in_place, ks):
-        factor = rng.standard_normal((dim, k)).astype(dtype, copy=False)
+        # A factor per call: in place, U moves with each call, and a factor already absorbed
+        # would send the next call down the three-pass path (nearly in span(U)).
+        factors = [rng.standard_normal((dim, k)).astype(dtype, copy=False) for _ in range(3)]
         if k == 1:
-            factor = factor[:, 0].copy()
+            factors = [f[:, 0].copy() for f in factors]
         # In place, every call overwrites U: give those calls their own copy of it.
         mine = state._replace(U=state.U.copy()) if overwrite else state
         options = {"beta": beta, "backend": backend, "overwrite_state": overwrite}
-        pg.update(mine, factor, **options)  # compile outside the count
+        pg.update(mine, factors[0], **options)  # compile outside the count
         gc.collect()
         rss_ok = _reset_peak_rss()
         rss_before = _vm_kib("VmRSS") if rss_ok else None
-        new = pg.update(mine, factor, **options)
+        new = pg.update(mine, factors[1], **options)
         rss_peak = _vm_kib("VmHWM") if rss_ok else None
         del new
         gc.collect()
@@ -947,11 +949,11 @@ def update_memory(
         try:
             before = tracemalloc.get_traced_memory()[0]
             tracemalloc.reset_peak()
-            new = pg.update(mine, factor, **options)
+            new = pg.update(mine, factors[2], **options)
             traced = tracemalloc.get_traced_memory()[1] - before
         finally:
             tracemalloc.stop()
-        del new, mine
+        del new, mine, factors
         rows.append(
             {
                 "backend": backend,
