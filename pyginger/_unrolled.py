@@ -1,14 +1,22 @@
-"""Unrolled rotations for a rank-one factor and ``tau <= 8``: GENERATED CODE.
+"""Unrolled kernels for a rank-one factor and small ``tau``: GENERATED CODE.
 
 Written by ``python -m pyginger._codegen`` (see there for why); do not edit by hand.
 ``rows_T(U, A, q, B, out, lo, hi)`` writes rows ``lo:hi`` of ``U @ A + q @ B`` into ``out`` for
 ``U`` of shape ``(d, T)``, ``A`` ``(T, T)``, ``q`` ``(d, 1)`` and ``B`` ``(1, T)``;
 ``rows_inplace_T(U, A, q, B, lo, hi)`` writes them into ``U`` itself; ``rotate_T`` and
 ``rotate_inplace_T`` run the same over ``nblocks`` row blocks in parallel. Each row is read into
-scalars before its outputs are written, so in place is safe; the sum runs over ``U``'s columns in
-order, then ``q``, as in the loop kernels of :mod:`pyginger._kernels`.
+scalars before its outputs are written, so in place is safe. Rotations exist for ``tau <=
+8``, where the sum runs over ``U``'s columns in order, then ``q`` (as in the loop
+kernels of :mod:`pyginger._kernels`), and for ``tau`` in (9, 10, 11, 13, 16), where it runs as two
+chains, over the even and the odd entries of ``[U[i], q[i]]``, added at the end.
+
+``project_rows_T(U, x, lo, hi, acc)`` adds rows ``lo:hi`` of ``U^T x`` to ``acc[:T]`` and of
+``x^T x`` to ``acc[T]`` (sums in float64 whatever the storage dtype), for ``tau <=
+16``; ``project_T(U, x, nblocks)`` returns the whole ``acc``, summed over
+``nblocks`` row blocks in parallel.
 """
 
+import numpy as np
 from numba import njit, prange, uint64
 
 _OPTS = {"cache": True, "nogil": True, "fastmath": {"contract"}, "error_model": "numpy"}
@@ -1236,6 +1244,1430 @@ def rotate_inplace_8(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_8(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
+@njit(**_OPTS)
+def rows_9(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = out.ravel()
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(9)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        x = qf[i]
+        for j in range(uint64(9)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(18) + j]
+                + u4 * Af[uint64(36) + j]
+                + u6 * Af[uint64(54) + j]
+                + u8 * Af[uint64(72) + j]
+            )
+            o = (
+                u1 * Af[uint64(9) + j]
+                + u3 * Af[uint64(27) + j]
+                + u5 * Af[uint64(45) + j]
+                + u7 * Af[uint64(63) + j]
+                + x * Bf[j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(**_OPTS)
+def rows_inplace_9(U, A, q, B, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = Uf
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(9)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        x = qf[i]
+        for j in range(uint64(9)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(18) + j]
+                + u4 * Af[uint64(36) + j]
+                + u6 * Af[uint64(54) + j]
+                + u8 * Af[uint64(72) + j]
+            )
+            o = (
+                u1 * Af[uint64(9) + j]
+                + u3 * Af[uint64(27) + j]
+                + u5 * Af[uint64(45) + j]
+                + u7 * Af[uint64(63) + j]
+                + x * Bf[j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_9(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_9(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_inplace_9(U, A, q, B, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_inplace_9(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(**_OPTS)
+def rows_10(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = out.ravel()
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(10)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        u9 = Uf[k + uint64(9)]
+        x = qf[i]
+        for j in range(uint64(10)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(20) + j]
+                + u4 * Af[uint64(40) + j]
+                + u6 * Af[uint64(60) + j]
+                + u8 * Af[uint64(80) + j]
+                + x * Bf[j]
+            )
+            o = (
+                u1 * Af[uint64(10) + j]
+                + u3 * Af[uint64(30) + j]
+                + u5 * Af[uint64(50) + j]
+                + u7 * Af[uint64(70) + j]
+                + u9 * Af[uint64(90) + j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(**_OPTS)
+def rows_inplace_10(U, A, q, B, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = Uf
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(10)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        u9 = Uf[k + uint64(9)]
+        x = qf[i]
+        for j in range(uint64(10)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(20) + j]
+                + u4 * Af[uint64(40) + j]
+                + u6 * Af[uint64(60) + j]
+                + u8 * Af[uint64(80) + j]
+                + x * Bf[j]
+            )
+            o = (
+                u1 * Af[uint64(10) + j]
+                + u3 * Af[uint64(30) + j]
+                + u5 * Af[uint64(50) + j]
+                + u7 * Af[uint64(70) + j]
+                + u9 * Af[uint64(90) + j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_10(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_10(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_inplace_10(U, A, q, B, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_inplace_10(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(**_OPTS)
+def rows_11(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = out.ravel()
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(11)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        u9 = Uf[k + uint64(9)]
+        u10 = Uf[k + uint64(10)]
+        x = qf[i]
+        for j in range(uint64(11)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(22) + j]
+                + u4 * Af[uint64(44) + j]
+                + u6 * Af[uint64(66) + j]
+                + u8 * Af[uint64(88) + j]
+                + u10 * Af[uint64(110) + j]
+            )
+            o = (
+                u1 * Af[uint64(11) + j]
+                + u3 * Af[uint64(33) + j]
+                + u5 * Af[uint64(55) + j]
+                + u7 * Af[uint64(77) + j]
+                + u9 * Af[uint64(99) + j]
+                + x * Bf[j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(**_OPTS)
+def rows_inplace_11(U, A, q, B, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = Uf
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(11)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        u9 = Uf[k + uint64(9)]
+        u10 = Uf[k + uint64(10)]
+        x = qf[i]
+        for j in range(uint64(11)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(22) + j]
+                + u4 * Af[uint64(44) + j]
+                + u6 * Af[uint64(66) + j]
+                + u8 * Af[uint64(88) + j]
+                + u10 * Af[uint64(110) + j]
+            )
+            o = (
+                u1 * Af[uint64(11) + j]
+                + u3 * Af[uint64(33) + j]
+                + u5 * Af[uint64(55) + j]
+                + u7 * Af[uint64(77) + j]
+                + u9 * Af[uint64(99) + j]
+                + x * Bf[j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_11(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_11(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_inplace_11(U, A, q, B, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_inplace_11(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(**_OPTS)
+def rows_13(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = out.ravel()
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(13)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        u9 = Uf[k + uint64(9)]
+        u10 = Uf[k + uint64(10)]
+        u11 = Uf[k + uint64(11)]
+        u12 = Uf[k + uint64(12)]
+        x = qf[i]
+        for j in range(uint64(13)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(26) + j]
+                + u4 * Af[uint64(52) + j]
+                + u6 * Af[uint64(78) + j]
+                + u8 * Af[uint64(104) + j]
+                + u10 * Af[uint64(130) + j]
+                + u12 * Af[uint64(156) + j]
+            )
+            o = (
+                u1 * Af[uint64(13) + j]
+                + u3 * Af[uint64(39) + j]
+                + u5 * Af[uint64(65) + j]
+                + u7 * Af[uint64(91) + j]
+                + u9 * Af[uint64(117) + j]
+                + u11 * Af[uint64(143) + j]
+                + x * Bf[j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(**_OPTS)
+def rows_inplace_13(U, A, q, B, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = Uf
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(13)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        u9 = Uf[k + uint64(9)]
+        u10 = Uf[k + uint64(10)]
+        u11 = Uf[k + uint64(11)]
+        u12 = Uf[k + uint64(12)]
+        x = qf[i]
+        for j in range(uint64(13)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(26) + j]
+                + u4 * Af[uint64(52) + j]
+                + u6 * Af[uint64(78) + j]
+                + u8 * Af[uint64(104) + j]
+                + u10 * Af[uint64(130) + j]
+                + u12 * Af[uint64(156) + j]
+            )
+            o = (
+                u1 * Af[uint64(13) + j]
+                + u3 * Af[uint64(39) + j]
+                + u5 * Af[uint64(65) + j]
+                + u7 * Af[uint64(91) + j]
+                + u9 * Af[uint64(117) + j]
+                + u11 * Af[uint64(143) + j]
+                + x * Bf[j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_13(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_13(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_inplace_13(U, A, q, B, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_inplace_13(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(**_OPTS)
+def rows_16(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = out.ravel()
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(16)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        u9 = Uf[k + uint64(9)]
+        u10 = Uf[k + uint64(10)]
+        u11 = Uf[k + uint64(11)]
+        u12 = Uf[k + uint64(12)]
+        u13 = Uf[k + uint64(13)]
+        u14 = Uf[k + uint64(14)]
+        u15 = Uf[k + uint64(15)]
+        x = qf[i]
+        for j in range(uint64(16)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(32) + j]
+                + u4 * Af[uint64(64) + j]
+                + u6 * Af[uint64(96) + j]
+                + u8 * Af[uint64(128) + j]
+                + u10 * Af[uint64(160) + j]
+                + u12 * Af[uint64(192) + j]
+                + u14 * Af[uint64(224) + j]
+                + x * Bf[j]
+            )
+            o = (
+                u1 * Af[uint64(16) + j]
+                + u3 * Af[uint64(48) + j]
+                + u5 * Af[uint64(80) + j]
+                + u7 * Af[uint64(112) + j]
+                + u9 * Af[uint64(144) + j]
+                + u11 * Af[uint64(176) + j]
+                + u13 * Af[uint64(208) + j]
+                + u15 * Af[uint64(240) + j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(**_OPTS)
+def rows_inplace_16(U, A, q, B, lo, hi):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    Of = Uf
+    qf = q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    for i in range(uint64(lo), uint64(hi)):
+        k = i * uint64(16)
+        u0 = Uf[k + uint64(0)]
+        u1 = Uf[k + uint64(1)]
+        u2 = Uf[k + uint64(2)]
+        u3 = Uf[k + uint64(3)]
+        u4 = Uf[k + uint64(4)]
+        u5 = Uf[k + uint64(5)]
+        u6 = Uf[k + uint64(6)]
+        u7 = Uf[k + uint64(7)]
+        u8 = Uf[k + uint64(8)]
+        u9 = Uf[k + uint64(9)]
+        u10 = Uf[k + uint64(10)]
+        u11 = Uf[k + uint64(11)]
+        u12 = Uf[k + uint64(12)]
+        u13 = Uf[k + uint64(13)]
+        u14 = Uf[k + uint64(14)]
+        u15 = Uf[k + uint64(15)]
+        x = qf[i]
+        for j in range(uint64(16)):
+            e = (
+                u0 * Af[uint64(0) + j]
+                + u2 * Af[uint64(32) + j]
+                + u4 * Af[uint64(64) + j]
+                + u6 * Af[uint64(96) + j]
+                + u8 * Af[uint64(128) + j]
+                + u10 * Af[uint64(160) + j]
+                + u12 * Af[uint64(192) + j]
+                + u14 * Af[uint64(224) + j]
+                + x * Bf[j]
+            )
+            o = (
+                u1 * Af[uint64(16) + j]
+                + u3 * Af[uint64(48) + j]
+                + u5 * Af[uint64(80) + j]
+                + u7 * Af[uint64(112) + j]
+                + u9 * Af[uint64(144) + j]
+                + u11 * Af[uint64(176) + j]
+                + u13 * Af[uint64(208) + j]
+                + u15 * Af[uint64(240) + j]
+            )
+            Of[k + j] = e + o
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_16(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_16(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(parallel=True, **_OPTS)
+def rotate_inplace_16(U, A, q, B, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    for b in prange(nblocks):
+        rows_inplace_16(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
+
+
+@njit(**_OPTS)
+def project_rows_1(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s1_0 = 0.0
+    s1_1 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(2) <= h:
+        k0 = i * uint64(1)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += x0 * x0
+        k1 = (i + uint64(1)) * uint64(1)
+        x1 = np.float64(xf[i + uint64(1)])
+        s1_0 += Uf[k1 + uint64(0)] * x1
+        s1_1 += x1 * x1
+        i += uint64(2)
+    if i < h:
+        k0 = i * uint64(1)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += x0 * x0
+    acc[0] = acc[0] + s0_0 + s1_0
+    acc[1] = acc[1] + s0_1 + s1_1
+
+
+@njit(parallel=True, **_OPTS)
+def project_1(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 2))
+    for b in prange(nblocks):
+        project_rows_1(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_2(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s1_0 = 0.0
+    s1_1 = 0.0
+    s1_2 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(2) <= h:
+        k0 = i * uint64(2)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += x0 * x0
+        k1 = (i + uint64(1)) * uint64(2)
+        x1 = np.float64(xf[i + uint64(1)])
+        s1_0 += Uf[k1 + uint64(0)] * x1
+        s1_1 += Uf[k1 + uint64(1)] * x1
+        s1_2 += x1 * x1
+        i += uint64(2)
+    if i < h:
+        k0 = i * uint64(2)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += x0 * x0
+    acc[0] = acc[0] + s0_0 + s1_0
+    acc[1] = acc[1] + s0_1 + s1_1
+    acc[2] = acc[2] + s0_2 + s1_2
+
+
+@njit(parallel=True, **_OPTS)
+def project_2(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 3))
+    for b in prange(nblocks):
+        project_rows_2(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_3(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s1_0 = 0.0
+    s1_1 = 0.0
+    s1_2 = 0.0
+    s1_3 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(2) <= h:
+        k0 = i * uint64(3)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += x0 * x0
+        k1 = (i + uint64(1)) * uint64(3)
+        x1 = np.float64(xf[i + uint64(1)])
+        s1_0 += Uf[k1 + uint64(0)] * x1
+        s1_1 += Uf[k1 + uint64(1)] * x1
+        s1_2 += Uf[k1 + uint64(2)] * x1
+        s1_3 += x1 * x1
+        i += uint64(2)
+    if i < h:
+        k0 = i * uint64(3)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += x0 * x0
+    acc[0] = acc[0] + s0_0 + s1_0
+    acc[1] = acc[1] + s0_1 + s1_1
+    acc[2] = acc[2] + s0_2 + s1_2
+    acc[3] = acc[3] + s0_3 + s1_3
+
+
+@njit(parallel=True, **_OPTS)
+def project_3(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 4))
+    for b in prange(nblocks):
+        project_rows_3(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_4(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s1_0 = 0.0
+    s1_1 = 0.0
+    s1_2 = 0.0
+    s1_3 = 0.0
+    s1_4 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(2) <= h:
+        k0 = i * uint64(4)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += x0 * x0
+        k1 = (i + uint64(1)) * uint64(4)
+        x1 = np.float64(xf[i + uint64(1)])
+        s1_0 += Uf[k1 + uint64(0)] * x1
+        s1_1 += Uf[k1 + uint64(1)] * x1
+        s1_2 += Uf[k1 + uint64(2)] * x1
+        s1_3 += Uf[k1 + uint64(3)] * x1
+        s1_4 += x1 * x1
+        i += uint64(2)
+    if i < h:
+        k0 = i * uint64(4)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += x0 * x0
+    acc[0] = acc[0] + s0_0 + s1_0
+    acc[1] = acc[1] + s0_1 + s1_1
+    acc[2] = acc[2] + s0_2 + s1_2
+    acc[3] = acc[3] + s0_3 + s1_3
+    acc[4] = acc[4] + s0_4 + s1_4
+
+
+@njit(parallel=True, **_OPTS)
+def project_4(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 5))
+    for b in prange(nblocks):
+        project_rows_4(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_5(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(5)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+
+
+@njit(parallel=True, **_OPTS)
+def project_5(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 6))
+    for b in prange(nblocks):
+        project_rows_5(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_6(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(6)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+
+
+@njit(parallel=True, **_OPTS)
+def project_6(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 7))
+    for b in prange(nblocks):
+        project_rows_6(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_7(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(7)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+
+
+@njit(parallel=True, **_OPTS)
+def project_7(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 8))
+    for b in prange(nblocks):
+        project_rows_7(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_8(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    s0_8 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(8)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += Uf[k0 + uint64(7)] * x0
+        s0_8 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+    acc[8] = acc[8] + s0_8
+
+
+@njit(parallel=True, **_OPTS)
+def project_8(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 9))
+    for b in prange(nblocks):
+        project_rows_8(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_9(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    s0_8 = 0.0
+    s0_9 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(9)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += Uf[k0 + uint64(7)] * x0
+        s0_8 += Uf[k0 + uint64(8)] * x0
+        s0_9 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+    acc[8] = acc[8] + s0_8
+    acc[9] = acc[9] + s0_9
+
+
+@njit(parallel=True, **_OPTS)
+def project_9(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 10))
+    for b in prange(nblocks):
+        project_rows_9(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_10(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    s0_8 = 0.0
+    s0_9 = 0.0
+    s0_10 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(10)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += Uf[k0 + uint64(7)] * x0
+        s0_8 += Uf[k0 + uint64(8)] * x0
+        s0_9 += Uf[k0 + uint64(9)] * x0
+        s0_10 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+    acc[8] = acc[8] + s0_8
+    acc[9] = acc[9] + s0_9
+    acc[10] = acc[10] + s0_10
+
+
+@njit(parallel=True, **_OPTS)
+def project_10(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 11))
+    for b in prange(nblocks):
+        project_rows_10(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_11(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    s0_8 = 0.0
+    s0_9 = 0.0
+    s0_10 = 0.0
+    s0_11 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(11)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += Uf[k0 + uint64(7)] * x0
+        s0_8 += Uf[k0 + uint64(8)] * x0
+        s0_9 += Uf[k0 + uint64(9)] * x0
+        s0_10 += Uf[k0 + uint64(10)] * x0
+        s0_11 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+    acc[8] = acc[8] + s0_8
+    acc[9] = acc[9] + s0_9
+    acc[10] = acc[10] + s0_10
+    acc[11] = acc[11] + s0_11
+
+
+@njit(parallel=True, **_OPTS)
+def project_11(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 12))
+    for b in prange(nblocks):
+        project_rows_11(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_12(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    s0_8 = 0.0
+    s0_9 = 0.0
+    s0_10 = 0.0
+    s0_11 = 0.0
+    s0_12 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(12)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += Uf[k0 + uint64(7)] * x0
+        s0_8 += Uf[k0 + uint64(8)] * x0
+        s0_9 += Uf[k0 + uint64(9)] * x0
+        s0_10 += Uf[k0 + uint64(10)] * x0
+        s0_11 += Uf[k0 + uint64(11)] * x0
+        s0_12 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+    acc[8] = acc[8] + s0_8
+    acc[9] = acc[9] + s0_9
+    acc[10] = acc[10] + s0_10
+    acc[11] = acc[11] + s0_11
+    acc[12] = acc[12] + s0_12
+
+
+@njit(parallel=True, **_OPTS)
+def project_12(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 13))
+    for b in prange(nblocks):
+        project_rows_12(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_13(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    s0_8 = 0.0
+    s0_9 = 0.0
+    s0_10 = 0.0
+    s0_11 = 0.0
+    s0_12 = 0.0
+    s0_13 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(13)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += Uf[k0 + uint64(7)] * x0
+        s0_8 += Uf[k0 + uint64(8)] * x0
+        s0_9 += Uf[k0 + uint64(9)] * x0
+        s0_10 += Uf[k0 + uint64(10)] * x0
+        s0_11 += Uf[k0 + uint64(11)] * x0
+        s0_12 += Uf[k0 + uint64(12)] * x0
+        s0_13 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+    acc[8] = acc[8] + s0_8
+    acc[9] = acc[9] + s0_9
+    acc[10] = acc[10] + s0_10
+    acc[11] = acc[11] + s0_11
+    acc[12] = acc[12] + s0_12
+    acc[13] = acc[13] + s0_13
+
+
+@njit(parallel=True, **_OPTS)
+def project_13(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 14))
+    for b in prange(nblocks):
+        project_rows_13(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_14(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    s0_8 = 0.0
+    s0_9 = 0.0
+    s0_10 = 0.0
+    s0_11 = 0.0
+    s0_12 = 0.0
+    s0_13 = 0.0
+    s0_14 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(14)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += Uf[k0 + uint64(7)] * x0
+        s0_8 += Uf[k0 + uint64(8)] * x0
+        s0_9 += Uf[k0 + uint64(9)] * x0
+        s0_10 += Uf[k0 + uint64(10)] * x0
+        s0_11 += Uf[k0 + uint64(11)] * x0
+        s0_12 += Uf[k0 + uint64(12)] * x0
+        s0_13 += Uf[k0 + uint64(13)] * x0
+        s0_14 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+    acc[8] = acc[8] + s0_8
+    acc[9] = acc[9] + s0_9
+    acc[10] = acc[10] + s0_10
+    acc[11] = acc[11] + s0_11
+    acc[12] = acc[12] + s0_12
+    acc[13] = acc[13] + s0_13
+    acc[14] = acc[14] + s0_14
+
+
+@njit(parallel=True, **_OPTS)
+def project_14(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 15))
+    for b in prange(nblocks):
+        project_rows_14(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_15(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    s0_8 = 0.0
+    s0_9 = 0.0
+    s0_10 = 0.0
+    s0_11 = 0.0
+    s0_12 = 0.0
+    s0_13 = 0.0
+    s0_14 = 0.0
+    s0_15 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(15)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += Uf[k0 + uint64(7)] * x0
+        s0_8 += Uf[k0 + uint64(8)] * x0
+        s0_9 += Uf[k0 + uint64(9)] * x0
+        s0_10 += Uf[k0 + uint64(10)] * x0
+        s0_11 += Uf[k0 + uint64(11)] * x0
+        s0_12 += Uf[k0 + uint64(12)] * x0
+        s0_13 += Uf[k0 + uint64(13)] * x0
+        s0_14 += Uf[k0 + uint64(14)] * x0
+        s0_15 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+    acc[8] = acc[8] + s0_8
+    acc[9] = acc[9] + s0_9
+    acc[10] = acc[10] + s0_10
+    acc[11] = acc[11] + s0_11
+    acc[12] = acc[12] + s0_12
+    acc[13] = acc[13] + s0_13
+    acc[14] = acc[14] + s0_14
+    acc[15] = acc[15] + s0_15
+
+
+@njit(parallel=True, **_OPTS)
+def project_15(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 16))
+    for b in prange(nblocks):
+        project_rows_15(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
+@njit(**_OPTS)
+def project_rows_16(U, x, lo, hi, acc):  # pragma: no cover - compiled
+    Uf = U.ravel()
+    xf = x.ravel()
+    s0_0 = 0.0
+    s0_1 = 0.0
+    s0_2 = 0.0
+    s0_3 = 0.0
+    s0_4 = 0.0
+    s0_5 = 0.0
+    s0_6 = 0.0
+    s0_7 = 0.0
+    s0_8 = 0.0
+    s0_9 = 0.0
+    s0_10 = 0.0
+    s0_11 = 0.0
+    s0_12 = 0.0
+    s0_13 = 0.0
+    s0_14 = 0.0
+    s0_15 = 0.0
+    s0_16 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + uint64(1) <= h:
+        k0 = i * uint64(16)
+        x0 = np.float64(xf[i])
+        s0_0 += Uf[k0 + uint64(0)] * x0
+        s0_1 += Uf[k0 + uint64(1)] * x0
+        s0_2 += Uf[k0 + uint64(2)] * x0
+        s0_3 += Uf[k0 + uint64(3)] * x0
+        s0_4 += Uf[k0 + uint64(4)] * x0
+        s0_5 += Uf[k0 + uint64(5)] * x0
+        s0_6 += Uf[k0 + uint64(6)] * x0
+        s0_7 += Uf[k0 + uint64(7)] * x0
+        s0_8 += Uf[k0 + uint64(8)] * x0
+        s0_9 += Uf[k0 + uint64(9)] * x0
+        s0_10 += Uf[k0 + uint64(10)] * x0
+        s0_11 += Uf[k0 + uint64(11)] * x0
+        s0_12 += Uf[k0 + uint64(12)] * x0
+        s0_13 += Uf[k0 + uint64(13)] * x0
+        s0_14 += Uf[k0 + uint64(14)] * x0
+        s0_15 += Uf[k0 + uint64(15)] * x0
+        s0_16 += x0 * x0
+        i += uint64(1)
+    acc[0] = acc[0] + s0_0
+    acc[1] = acc[1] + s0_1
+    acc[2] = acc[2] + s0_2
+    acc[3] = acc[3] + s0_3
+    acc[4] = acc[4] + s0_4
+    acc[5] = acc[5] + s0_5
+    acc[6] = acc[6] + s0_6
+    acc[7] = acc[7] + s0_7
+    acc[8] = acc[8] + s0_8
+    acc[9] = acc[9] + s0_9
+    acc[10] = acc[10] + s0_10
+    acc[11] = acc[11] + s0_11
+    acc[12] = acc[12] + s0_12
+    acc[13] = acc[13] + s0_13
+    acc[14] = acc[14] + s0_14
+    acc[15] = acc[15] + s0_15
+    acc[16] = acc[16] + s0_16
+
+
+@njit(parallel=True, **_OPTS)
+def project_16(U, x, nblocks):  # pragma: no cover - compiled
+    d = U.shape[0]
+    size = (d + nblocks - 1) // nblocks
+    parts = np.zeros((nblocks, 17))
+    for b in prange(nblocks):
+        project_rows_16(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
+    acc = parts[0].copy()
+    for b in range(1, nblocks):
+        acc += parts[b]
+    return acc
+
+
 #: ``tau`` -> (rows, rows_inplace, rotate, rotate_inplace) for that ``tau``.
 KERNELS = {
     1: (rows_1, rows_inplace_1, rotate_1, rotate_inplace_1),
@@ -1246,4 +2678,29 @@ KERNELS = {
     6: (rows_6, rows_inplace_6, rotate_6, rotate_inplace_6),
     7: (rows_7, rows_inplace_7, rotate_7, rotate_inplace_7),
     8: (rows_8, rows_inplace_8, rotate_8, rotate_inplace_8),
+    9: (rows_9, rows_inplace_9, rotate_9, rotate_inplace_9),
+    10: (rows_10, rows_inplace_10, rotate_10, rotate_inplace_10),
+    11: (rows_11, rows_inplace_11, rotate_11, rotate_inplace_11),
+    13: (rows_13, rows_inplace_13, rotate_13, rotate_inplace_13),
+    16: (rows_16, rows_inplace_16, rotate_16, rotate_inplace_16),
+}
+
+#: ``tau`` -> (project_rows, project) for that ``tau``.
+PROJECT_KERNELS = {
+    1: (project_rows_1, project_1),
+    2: (project_rows_2, project_2),
+    3: (project_rows_3, project_3),
+    4: (project_rows_4, project_4),
+    5: (project_rows_5, project_5),
+    6: (project_rows_6, project_6),
+    7: (project_rows_7, project_7),
+    8: (project_rows_8, project_8),
+    9: (project_rows_9, project_9),
+    10: (project_rows_10, project_10),
+    11: (project_rows_11, project_11),
+    12: (project_rows_12, project_12),
+    13: (project_rows_13, project_13),
+    14: (project_rows_14, project_14),
+    15: (project_rows_15, project_15),
+    16: (project_rows_16, project_16),
 }

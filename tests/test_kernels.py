@@ -21,9 +21,10 @@ from pyginger import _codegen, _kernels, _reference, _unrolled, lowrank
 DTYPES = [np.float64, np.float32]
 # Row counts that are not multiples of the 2- and 4-row unrolling (nor of the four rows a vector
 # register holds), one that fills several parallel blocks; ranks on both sides of every code path
-# (generated kernels for r = 1 and tau <= 8, literal tau <= 4, narrow < 12, wide).
+# (generated rotations for r = 1 and tau <= 8 or in _codegen.COLUMN_RANKS, generated projections
+# for k = 1 and tau <= 16 with two sets of sums up to 4, literal tau <= 4, narrow < 12, wide).
 DIMS = [1, 2, 3, 5, 7, 66, 1001]
-RANKS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 17, 64]
+RANKS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 64]
 
 
 def _bound(n, dtype, absa, absb):
@@ -104,7 +105,9 @@ def test_rotate_matches_twin_and_runs_in_place(path, dtype, d, r):
 def test_unrolled_kernels_are_what_codegen_writes():
     # The generated module is committed; it must not drift from its generator.
     assert _codegen.path().read_text() == _codegen.source()
-    assert sorted(_unrolled.KERNELS) == list(range(1, _codegen.MAX_RANK + 1))
+    rotations = [*range(1, _codegen.MAX_RANK + 1), *_codegen.COLUMN_RANKS]
+    assert sorted(_unrolled.KERNELS) == rotations
+    assert sorted(_unrolled.PROJECT_KERNELS) == list(range(1, _codegen.MAX_PROJECT_RANK + 1))
 
 
 def test_reference_rotate_into_in_place_matches(xp):
@@ -275,7 +278,7 @@ def test_cholesky_reorthonormalization_restores_orthonormality(backend, dtype):
 def test_project_gram_matches_twin(path, dtype, d, k):
     # d = 2049 and 4500: row counts that leave remainders after the 4-row unrolling and blocks.
     rng = np.random.default_rng(1000 * k + d)
-    for tau in (1, 4, 13):
+    for tau in (1, 4, 5, 13, 16, 17):  # generated (two sets of sums, one), loop kernels
         U, X = _data(rng, d, tau, k, dtype)
         C, G = _kernels.project_gram(U, X)
         C_ref, G_ref = _reference.project_gram(U, X)
