@@ -22,7 +22,7 @@ import scipy.linalg
 from scipy.linalg import lapack as _lapack
 from scipy.sparse.linalg import LinearOperator
 
-from pyginger import _backend, _reference
+from pyginger import _backend, _reference, _secular
 from pyginger import _validation as _v
 
 try:
@@ -266,6 +266,11 @@ def _top_eigh(K, tau):
 
 def _small_problem(C, R, middle, weights, tau):
     CR = np.concatenate((C, R))  # (tau + r, k): coordinates of F in the basis [U, new directions]
+    n = CR.shape[0]
+    if CR.shape[1] == 1 and n >= _secular.MIN_SIZE and middle[0, 0] >= 0 and _secular.available():
+        # diag(weights, 0) + m z z^T: the secular equation, O(n^2) instead of O(n^3).
+        poles = np.concatenate((weights, np.zeros(n - tau)))
+        return _secular.top_eigh(poles, CR[:, 0], float(middle[0, 0]), tau)
     K = CR @ middle @ CR.T
     K.flat[: tau * (K.shape[0] + 1) : K.shape[0] + 1] += weights  # the top-left diagonal
     return _top_eigh(K, tau)

@@ -1,0 +1,198 @@
+r"""Eigenpairs of a diagonal plus rank-one matrix through the secular equation (LAPACK ``dlaed9``).
+
+A rank-one update's small eigenproblem is :math:`K = \operatorname{diag}(p) + \rho z z^\top` with
+``rho > 0``, of size ``n = tau + 1``. A dense symmetric solver spends ``O(n^3)`` on it, although
+every eigenvalue is a root of the secular equation
+
+.. math:: 1 + \rho \sum_i \frac{z_i^2}{p_i - \lambda} = 0,
+
+one in each interval between consecutive poles ``p_i``: ``O(n^2)`` for all of them. This module
+does what LAPACK's divide-and-conquer does at each merge (``dlaed2`` + ``dlaed3``):
+
+1. **Deflation** (``dlaed2``). A component with ``rho |z_i|`` below the tolerance leaves
+   ``(p_i, e_i)`` an eigenpair to that tolerance; two poles closer than the tolerance (after a
+   Givens rotation that moves ``z``'s weight onto one of them) leave the other one an eigenpair.
+   What remains has distinct poles and nonzero ``z``, as the root finder requires.
+2. **Roots and vectors** (``dlaed9``, reached through SciPy's ``cython_lapack``): ``dlaed4`` finds
+   each root with the distances to the poles kept to full relative accuracy, then ``z`` is
+   recomputed from the roots (Gu and Eisenstat's formula), so that the eigenvectors
+   ``(p - lambda_j)^{-1} z`` come out orthogonal to working precision.
+
+Measured through :func:`top_eigh` (Python and ctypes overhead included): 150 us at ``n = 65``
+against 415 us for LAPACK ``syevd``/``syevr`` (:func:`pyginger.lowrank._top_eigh`), 75 against
+127 us at 33, even at 25, 52 against 30 us at 17. So :mod:`pyginger.lowrank` uses it for
+rank-one updates from :data:`MIN_SIZE` on: an update at ``d = 1000`` then takes 490 instead of
+780 us at ``tau = 64`` and 250 instead of 310 us at ``tau = 32``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+from numba import njit
+
+__all__ = ["top_eigh", "available", "MIN_SIZE"]
+
+#: Smallest ``n`` from which :mod:`pyginger.lowrank` solves with the secular equation (it
+#: measured even with LAPACK's dense solvers at ``n = 25``, faster above).
+MIN_SIZE = 28
+
+_P = ctypes.c_void_p
+
+
+def _lapack_function(name, nargs):
+    """Return LAPACK's ``name`` from SciPy's ``cython_lapack`` as a ctypes function, or None."""
+    try:
+        import scipy.linalg.cython_lapack as cython_lapack
+
+        capsule = cython_lapack.__pyx_capi__[name]
+    except (ImportError, AttributeError, KeyError):  # pragma: no cover - depends on SciPy build
+        return None
+    get_name = ctypes.pythonapi.PyCapsule_GetName
+    get_name.restype, get_name.argtypes = ctypes.c_char_p, [ctypes.py_object]
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    address = get_pointer(capsule, get_name(capsule))
+    return ctypes.CFUNCTYPE(None, *([_P] * nargs))(address)
+
+
+# DLAED9(K, KSTART, KSTOP, N, D, Q, LDQ, RHO, DLAMDA, W, S, LDS, INFO), Fortran calling convention:
+# every argument by reference, 32-bit integers (SciPy's cython_lapack is LP64).
+_dlaed9 = _lapack_function("dlaed9", 13)
+
+
+def available() -> bool:
+    """Return whether SciPy exposes ``dlaed9`` (it has since SciPy 0.16)."""
+    return _dlaed9 is not None
+
+
+def _roots_and_vectors(poles, z, rho):
+    """Call ``dlaed9`` on distinct ascending ``poles``, unit ``z`` and ``rho > 0``.
+
+    Returns the eigenvalues (ascending) and the eigenvectors as the columns of a ``(K, K)`` array.
+    """
+    K = poles.size
+    lam = np.empty(K)
+    work = np.empty((K, K), order="F")
+    vectors = np.empty((K, K), order="F")
+    poles = np.array(poles, dtype=np.float64)  # copies: dlaed9 writes to both
+    w = np.array(z, dtype=np.float64)
+    size, one, info = ctypes.c_int(K), ctypes.c_int(1), ctypes.c_int(0)
+    _dlaed9(
+        ctypes.byref(size), ctypes.byref(one), ctypes.byref(size), ctypes.byref(size),
+        lam.ctypes.data, work.ctypes.data, ctypes.byref(size),
+        ctypes.byref(ctypes.c_double(rho)), poles.ctypes.data, w.ctypes.data,
+        vectors.ctypes.data, ctypes.byref(size), ctypes.byref(info),
+    )  # fmt: skip
+    if info.value != 0:  # pragma: no cover - dlaed4 did not converge
+        return None
+    return lam, vectors
+
+
+@njit(cache=True, error_model="numpy")
+def _deflate(p, z, rho):  # pragma: no cover - compiled
+    """Sort the poles and deflate (``dlaed2``); compiled, since it runs entry by entry.
+
+    Returns the sort order, the (rotated) poles ``d`` in ascending order, the unit vector ``w``,
+    ``r = rho |z|^2``, the rotations so far as the columns of ``V`` (sorted basis) and the indices
+    that are not deflated, ordered by their pole.
+    """
+    n = p.size
+    order = np.argsort(p, kind="mergesort")
+    d = p[order]
+    V = np.eye(n)
+    z_norm = np.sqrt(np.sum(z * z))
+    r = rho * z_norm * z_norm
+    kept = np.empty(n, dtype=np.int64)
+    nkept = 0
+    if not r > 0.0:
+        return order, d, z[order], r, V, kept[:0]
+    w = z[order] / z_norm
+    tol = 8.0 * np.finfo(np.float64).eps * max(abs(d[0]), abs(d[n - 1]), r)
+    last = -1  # the last undeflated index, not yet known to be kept
+    for j in range(n):
+        if r * abs(w[j]) <= tol:
+            continue  # deflated: (d[j], e_j) is an eigenpair to tol
+        if last < 0:
+            last = j
+            continue
+        # A Givens rotation of (last, j) that moves w[last] onto w[j]: if the poles are close
+        # enough that the off-diagonal entry it creates is below tol, `last` deflates.
+        t = np.hypot(w[last], w[j])
+        c, s = w[j] / t, -w[last] / t
+        if abs((d[j] - d[last]) * c * s) <= tol:
+            d[last], d[j] = d[last] * c * c + d[j] * s * s, d[last] * s * s + d[j] * c * c
+            w[last], w[j] = 0.0, t
+            for i in range(n):
+                a, b = V[i, last], V[i, j]
+                V[i, last], V[i, j] = c * a + s * b, c * b - s * a
+        else:
+            kept[nkept] = last
+            nkept += 1
+        last = j
+    if last >= 0:
+        kept[nkept] = last
+        nkept += 1
+    kept = kept[:nkept]
+    kept = kept[np.argsort(d[kept], kind="mergesort")]  # rotations moved d by at most tol
+    return order, d, w, r, V, kept
+
+
+def top_eigh(p, z, rho, tau):
+    r"""Return the ``tau`` largest eigenpairs of :math:`\operatorname{diag}(p) + \rho z z^\top`.
+
+    Parameters
+    ----------
+    p : (n,) array_like of float
+        The diagonal, in any order.
+    z : (n,) array_like of float
+    rho : float
+        ``rho >= 0``.
+    tau : int
+        Number of eigenpairs wanted, ``1 <= tau <= n``.
+
+    Returns
+    -------
+    lam : (tau,) ndarray
+        The eigenvalues, descending.
+    V : (n, tau) ndarray
+        Orthonormal eigenvectors, column ``j`` for ``lam[j]``.
+
+    Raises
+    ------
+    numpy.linalg.LinAlgError
+        If LAPACK's root finder did not converge (not seen in practice).
+
+    Notes
+    -----
+    The tolerance for deflation is ``8 eps max(max|p|, rho |z|^2)``, LAPACK's (``dlaed2``): the
+    eigenvalues are then accurate to a few ``eps`` times the largest, as a dense solver's are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyginger import _secular
+    >>> lam, V = _secular.top_eigh([3.0, 1.0, 0.0], [1.0, 1.0, 1.0], 0.5, 2)
+    >>> K = np.diag([3.0, 1.0, 0.0]) + 0.5 * np.ones((3, 3))
+    >>> bool(np.allclose(lam, np.linalg.eigvalsh(K)[::-1][:2]))
+    True
+    >>> bool(np.allclose(K @ V, V * lam))
+    True
+    """
+    p = np.ascontiguousarray(p, dtype=np.float64)
+    z = np.ascontiguousarray(z, dtype=np.float64)
+    order, d, w, r, V, kept = _deflate(p, z, float(rho))
+    lam = d.copy()
+    if kept.size:
+        wk = w[kept]
+        wk_norm = float(np.linalg.norm(wk))  # 1 up to the deflated components (<= tol / r)
+        result = _roots_and_vectors(d[kept], wk / wk_norm, r * wk_norm**2)
+        if result is None:  # pragma: no cover
+            raise np.linalg.LinAlgError("secular equation: dlaed4 did not converge")
+        lam[kept] = result[0]
+        V[:, kept] = V[:, kept] @ result[1]
+    top = np.argsort(lam, kind="stable")[::-1][:tau]
+    vectors = np.empty((p.size, tau))
+    vectors[order] = V[:, top]  # back to the caller's order of p
+    return lam[top], vectors
