@@ -236,7 +236,9 @@ def _column_norms(X, xp) -> np.ndarray:
 GRAM_MIN = 1.0 / 16.0
 
 #: How often each update algorithm ran in this process (``"two-pass"``, ``"three-pass"``,
-#: ``"three-pass+reorth"``, ``"cholqr"``, ``"householder-qr"``); read by the benchmarks.
+#: ``"three-pass+reorth"``, ``"cholqr"``, ``"householder-qr"``) and how each small eigenproblem
+#: was solved (``"secular-eig"``, see :mod:`pyginger._secular`, or ``"dense-eig"``); read by the
+#: benchmarks.
 ALGORITHM_COUNTS: collections.Counter = collections.Counter()
 
 _EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
@@ -270,7 +272,9 @@ def _small_problem(C, R, middle, weights, tau):
     if CR.shape[1] == 1 and n >= _secular.MIN_SIZE and middle[0, 0] >= 0 and _secular.available():
         # diag(weights, 0) + m z z^T: the secular equation, O(n^2) instead of O(n^3).
         poles = np.concatenate((weights, np.zeros(n - tau)))
+        ALGORITHM_COUNTS["secular-eig"] += 1
         return _secular.top_eigh(poles, CR[:, 0], float(middle[0, 0]), tau)
+    ALGORITHM_COUNTS["dense-eig"] += 1
     K = CR @ middle @ CR.T
     K.flat[: tau * (K.shape[0] + 1) : K.shape[0] + 1] += weights  # the top-left diagonal
     return _top_eigh(K, tau)
@@ -441,7 +445,9 @@ def update(
     float64 (``U`` read twice, the new ``U`` written once). When ``F`` lies nearly inside
     ``span(U)`` or its columns are nearly dependent, the residual is formed explicitly (and
     orthogonalized twice if needed): three to five passes. Plus a ``(tau + k)``-sized symmetric
-    eigenproblem, ``O((tau + k)^3)``, independent of ``d``. Extra memory: ``O(d k)`` and the new
+    eigenproblem, ``O((tau + k)^3)``, independent of ``d``; for ``k = 1`` it is diagonal plus rank
+    one, solved through the secular equation in ``O(tau^2)`` from ``tau + 1 = 28`` on
+    (:mod:`pyginger._secular`). Extra memory: ``O(d k)`` and the new
     ``U`` (none with ``overwrite_state=True``). Storage in float32 halves the bytes; the sums
     over ``d`` and all small matrices stay in float64.
 

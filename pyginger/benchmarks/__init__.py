@@ -465,7 +465,10 @@ def main_bench(argv=None) -> int:
         r for r in rows if r["op"] == "update" and r["backend"] == "numba" and r["algorithms"]
     ]
     if algorithms:
-        _say("update algorithms the core ran, both backends together (lowrank.ALGORITHM_COUNTS):")
+        _say(
+            "update algorithms and small eigensolvers the core ran, both backends together "
+            "(lowrank.ALGORITHM_COUNTS):"
+        )
         for r in algorithms:
             _say(f"  d = {r['dim']:>8}, tau = {r['rank']:>3}: {r['algorithms']}")
 
