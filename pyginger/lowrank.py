@@ -272,8 +272,13 @@ def _small_problem(C, R, middle, weights, tau):
     if CR.shape[1] == 1 and n >= _secular.MIN_SIZE and middle[0, 0] >= 0 and _secular.available():
         # diag(weights, 0) + m z z^T: the secular equation, O(n^2) instead of O(n^3).
         poles = np.concatenate((weights, np.zeros(n - tau)))
-        ALGORITHM_COUNTS["secular-eig"] += 1
-        return _secular.top_eigh(poles, CR[:, 0], float(middle[0, 0]), tau)
+        try:
+            eigenpairs = _secular.top_eigh(poles, CR[:, 0], float(middle[0, 0]), tau)
+        except np.linalg.LinAlgError:
+            pass  # LAPACK's root finder failed (never seen): the dense solver below answers
+        else:
+            ALGORITHM_COUNTS["secular-eig"] += 1
+            return eigenpairs
     ALGORITHM_COUNTS["dense-eig"] += 1
     K = CR @ middle @ CR.T
     K.flat[: tau * (K.shape[0] + 1) : K.shape[0] + 1] += weights  # the top-left diagonal

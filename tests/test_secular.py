@@ -121,3 +121,22 @@ def test_update_takes_the_secular_solver_and_agrees(monkeypatch, form):
     atol = 100 * tau * EPS * scale * amplification
     np.testing.assert_allclose(fast.sigma, dense.sigma, rtol=0, atol=atol)
     assert pyginger.orthogonality_error(fast) <= 100 * tau * EPS
+
+
+def test_update_falls_back_to_the_dense_solver(monkeypatch):
+    # Should LAPACK's root finder fail, the update still answers, through the dense solver.
+    def fail(*args):
+        raise np.linalg.LinAlgError("dlaed4 did not converge")
+
+    rng = np.random.default_rng(2)
+    state = pyginger.init(60, 30, damping=0.1)
+    for _ in range(3):
+        state = pyginger.update(state, rng.standard_normal(60))
+    f = rng.standard_normal(60)
+    want = pyginger.update(state, f)
+    monkeypatch.setattr(_secular, "top_eigh", fail)
+    before = lowrank.ALGORITHM_COUNTS["dense-eig"]
+    got = pyginger.update(state, f)
+    assert lowrank.ALGORITHM_COUNTS["dense-eig"] == before + 1
+    # Exact regime (rank 4 <= tau): both solvers agree with the matrix to rounding.
+    np.testing.assert_allclose(got.sigma, want.sigma, rtol=0, atol=100 * 31 * EPS * want.sigma[0])
