@@ -12,7 +12,7 @@ keep those.
 For ``tau`` in :data:`COLUMN_RANKS` a second template keeps the row's ``tau`` entries as named
 scalars and loops over the output columns, which LLVM vectorizes (four columns per register);
 each output is summed as two chains, even and odd ``m``, which halves the latency of the
-fused multiply-adds. Measured in place at ``d = 4e6``: 16, 40, 47, 64, 53 ms at ``tau`` = 9, 10,
+fused multiply-adds. Measured in place at ``d = 4e6``: 16, 40, 47, 64, 42-58 ms at ``tau`` = 9, 10,
 11, 13, 16 against 44, 55, 66, 106, 54-57 ms for the loop kernels. At 12, 14 and 15 it was slower
 (the vectorized column loop leaves a scalar remainder) and the loop kernels keep those.
 
@@ -21,7 +21,7 @@ generated for ``tau <= 16`` for another reason: its ``tau`` sums must live in re
 kernel keeps them in an array, and since LLVM cannot prove that array apart from ``U`` every row
 goes through a store and a reload of every sum; that ran at 4-16 GB/s, or at full speed in some
 runs and not others (measured at ``d = 4e6``, ``tau = 1..8``). With named scalar sums it runs at
-35-49 GB/s on two cores for every ``tau <= 16``. For ``tau <= 4`` two sets of sums (even and odd
+31-44 GB/s on two cores for every ``tau <= 16``. For ``tau <= 4`` two sets of sums (even and odd
 rows) halve the dependency chain through each sum (measured 1.8x at ``tau = 1``, nothing above 4).
 
 Run ``python -m pyginger._codegen`` after editing the template; ``tests/test_kernels.py`` checks
