@@ -30,7 +30,8 @@ How the kernels are built (each choice measured; figures in ``docs/performance.m
   vectorizes across rows (2-3x faster; why generated: :mod:`pyginger._codegen`); for ``tau`` in
   ``_codegen.COLUMN_RANKS`` (9-11, 13, 16) generated kernels vectorized over the output columns,
   with the row's entries in registers (1.1-2.8x). ``project`` with one vector and ``tau <= 16``
-  also runs a generated kernel, whose sums stay in registers (2-7x). Otherwise, for
+  also runs a generated kernel, whose sums stay in registers (up to 10x; the loop kernel's
+  speed varied between runs). Otherwise, for
   ``tau < 12`` each row's output is computed four columns at a time with per-column scalar
   accumulators; for larger ``tau`` two rows share each load of ``A`` and the row accumulators are
   vectorised over the output columns.
@@ -702,7 +703,7 @@ def _project_unrolled(U, x):
     """Return ``[U^T x; x^T x]`` as a float64 ``(tau + 1,)`` array, for ``x`` of shape ``(d, 1)``.
 
     The generated kernels of :mod:`pyginger._unrolled` (small ``tau``): the sums stay in
-    registers, 2-7x faster than the loop kernel, whose sums go through memory (see _codegen).
+    registers, up to 10x faster than the loop kernel, whose sums go through memory (_codegen).
     """
     rows, parallel = _unrolled.PROJECT_KERNELS[U.shape[1]]
     nblocks = _blocks(U)
