@@ -69,22 +69,29 @@ _OPTS = {{"cache": True, "nogil": True, "fastmath": {{"contract"}}, "error_model
 '''
 
 
-def _rows(tau: int, in_place: bool) -> list[str]:
+def _row_loop(tau: int, in_place: bool, setup: list[str]) -> list[str]:
+    """Return a rotation's lines up to its row body: signature, ``setup``, the row in scalars."""
     if in_place:  # one array in and out, so that LLVM sees that rows cannot overlap
         head = [f"def rows_inplace_{tau}(U, A, q, B, lo, hi):  # pragma: no cover - compiled"]
         views = ["    Uf = U.ravel()", "    Of = Uf"]
     else:
         head = [f"def rows_{tau}(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled"]
         views = ["    Uf = U.ravel()", "    Of = out.ravel()"]
-    lines = ["", "", "@njit(**_OPTS)", *head, *views, "    qf = q.ravel()"]
-    lines += [f"    a{m}_{j} = A[{m}, {j}]" for m in range(tau) for j in range(tau)]
-    lines += [f"    b{j} = B[0, {j}]" for j in range(tau)]
+    lines = ["", "", "@njit(**_OPTS)", *head, *views, "    qf = q.ravel()", *setup]
     lines += [
         "    for i in range(uint64(lo), uint64(hi)):",
         f"        k = i * uint64({tau})",
     ]
     lines += [f"        u{m} = Uf[k + uint64({m})]" for m in range(tau)]
     lines.append("        x = qf[i]")
+    return lines
+
+
+def _rows(tau: int, in_place: bool) -> list[str]:
+    """Return the lines of the rotation for small ``tau``, every product a named scalar."""
+    setup = [f"    a{m}_{j} = A[{m}, {j}]" for m in range(tau) for j in range(tau)]
+    setup += [f"    b{j} = B[0, {j}]" for j in range(tau)]
+    lines = _row_loop(tau, in_place, setup)
     for j in range(tau):
         terms = [f"u{m} * a{m}_{j}" for m in range(tau)] + [f"x * b{j}"]
         lines += _assign(f"Of[k + uint64({j})]", terms)
@@ -93,20 +100,7 @@ def _rows(tau: int, in_place: bool) -> list[str]:
 
 def _rows_columns(tau: int, in_place: bool) -> list[str]:
     """Return the lines of the rotation for larger ``tau``, vectorized over output columns."""
-    if in_place:
-        head = [f"def rows_inplace_{tau}(U, A, q, B, lo, hi):  # pragma: no cover - compiled"]
-        views = ["    Uf = U.ravel()", "    Of = Uf"]
-    else:
-        head = [f"def rows_{tau}(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled"]
-        views = ["    Uf = U.ravel()", "    Of = out.ravel()"]
-    lines = ["", "", "@njit(**_OPTS)", *head, *views, "    qf = q.ravel()"]
-    lines += ["    Af = A.ravel()", "    Bf = B.ravel()"]
-    lines += [
-        "    for i in range(uint64(lo), uint64(hi)):",
-        f"        k = i * uint64({tau})",
-    ]
-    lines += [f"        u{m} = Uf[k + uint64({m})]" for m in range(tau)]
-    lines.append("        x = qf[i]")
+    lines = _row_loop(tau, in_place, ["    Af = A.ravel()", "    Bf = B.ravel()"])
     lines.append(f"        for j in range(uint64({tau})):")
     terms = [f"u{m} * Af[uint64({m * tau}) + j]" for m in range(tau)] + ["x * Bf[j]"]
     for name, chain in (("e", terms[0::2]), ("o", terms[1::2])):
