@@ -227,13 +227,19 @@ def _column_norms(X, xp) -> np.ndarray:
     return _backend.to_host(xp.sqrt(xp.sum(X * X, axis=0)))
 
 
-#: The two-pass update is used when the residual keeps at least this fraction of the factor's
-#: squared norm (``s_min(P)^2 > GRAM_MIN * ||F||_2^2``). Forming ``P^T P`` as ``F^T F - C^T C``
-#: then costs at most ``log2(1 / GRAM_MIN) = 4`` bits of orthogonality in the new directions
-#: (``~16 eps``), which the periodic re-orthonormalization removes; measured over 3000 mixed
-#: rank-1/rank-4 updates (d = 500, tau = 16, no re-orthonormalization) the drift of ``U^T U``
-#: stayed at 2e-14 for this value, 1/2 and the three-pass algorithm alike.
-GRAM_MIN = 1.0 / 16.0
+#: The two-pass update is used when the residual keeps more than this fraction of the factor's
+#: squared norm (``s_min(P)^2 > GRAM_MIN * ||F||_2^2``). It forms ``P^T P`` as ``F^T F - C^T C``,
+#: which assumes ``U^T U = I``. With the drift ``E = U^T U - I`` the implicit new direction
+#: ``q = (f - U c) / s`` has ``U^T q = -E c / s`` and ``q^T q - 1 = c^T E c / s^2``, so the Gram
+#: error of ``[U q]`` is ``[I, -c/s]^T E [I, -c/s]``: the drift is multiplied by up to
+#: ``1 + |c|^2 / s^2 = |f|^2 / s^2`` per update (plus ``~eps |f|^2 / s^2`` of new rounding), and
+#: that factor compounds from one update to the next until the periodic re-orthonormalization.
+#: With 1/16 (a factor of up to 16) it did: d = 7, tau = 4, beta = 0 reached 1.8e9 eps within 99
+#: updates. With 1/2 (a factor below 2, and well below on average, since ``c^T E c`` rarely aligns
+#: with ``E``'s largest eigenvalue) the worst drift over 99 updates and 20 seeds stayed below
+#: 100 eps for d = 7-20, tau = 4-16, beta = 0 and k = 1-3, as for the three-pass path
+#: (docs/performance.md). A factor mostly inside ``span(U)`` takes the three-pass path instead.
+GRAM_MIN = 1.0 / 2.0
 
 #: How often each update algorithm ran in this process (``"two-pass"``, ``"three-pass"``,
 #: ``"three-pass+reorth"``, ``"cholqr"``, ``"householder-qr"``) and how each small eigenproblem
@@ -309,7 +315,8 @@ def _eigen_update(kern, xp, U, weights, F, middle, out=None):
       so ``P`` is never formed; with ``P^T P = Z S^2 Z^T`` the new directions are
       ``Q = P Z S^{-1}`` and ``[U Q] V = U (A - C W) + F W`` with ``W = Z S^{-1} V_bottom``: one
       pass for ``C`` and one for the rotation. Used when the residual keeps at least
-      :data:`GRAM_MIN` of the factor's squared norm, so the subtraction loses at most a bit.
+      :data:`GRAM_MIN` of the factor's squared norm, so the subtraction loses at most a bit
+      and the drift of ``U`` is amplified by less than ``1 / GRAM_MIN``.
     * three passes otherwise (``F`` nearly inside ``span(U)``, nearly dependent columns, or a
       zero factor): ``P`` formed explicitly, orthogonalized twice when cancellation is large
       ("twice is enough"), directions of negligible size dropped.

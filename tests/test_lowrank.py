@@ -266,6 +266,23 @@ def test_orthogonality_stays_at_machine_precision_over_1e5_updates():
     assert_state_invariants(state, atol=1e-13)
 
 
+@pytest.mark.parametrize(("d", "tau", "k"), [(7, 4, 1), (20, 16, 1), (20, 10, 3)])
+def test_drift_does_not_compound_between_reorthonormalizations(d, tau, k):
+    # With beta = 0 every update replaces the state by the span of [U, residual], and the
+    # residual's factor |f|^2 / s^2 >= 1 multiplies U's drift each time (lowrank.GRAM_MIN): an
+    # update must not let that compound. 99 updates (the re-orthonormalization comes at 100)
+    # each add rounding of ~sqrt(tau + k) eps; a random walk of 99 such steps stays ~100 eps,
+    # so 1e3 eps leaves room while catching compounding (it reached 1.8e9 eps for d = 7).
+    worst = 0.0
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        state = pyginger.init(d, tau, damping=0.5)
+        for F in _factors(rng, d, k, 99):
+            state = pyginger.update(state, F, beta=0.0)
+            worst = max(worst, pyginger.orthogonality_error(state))
+    assert worst < 1e3 * EPS64
+
+
 def test_reorthonormalize_keeps_the_matrix(small_state):
     rng = np.random.default_rng(2)
     noisy = small_state._replace(U=small_state.U + 1e-9 * rng.standard_normal(small_state.U.shape))
