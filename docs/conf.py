@@ -15,6 +15,16 @@ Where things come from:
 - Pages written by other parts of the project (``theory.md``, ``interop.md``, ``performance.md``)
   join the navigation when they exist (see ``OPTIONAL_PAGES``).
 
+Offline: every script, stylesheet and font a built page loads is part of the built site, so the
+pages (formulas included) render without a network, e.g. opened from ``docs/_build/html`` or
+unpacked from an archive. Sphinx alone would load MathJax from a CDN; the
+``sphinx-mathjax-offline`` extension (a PyPI package shipping MathJax 3) sets ``mathjax_path`` to
+``_static/mathjax/tex-chtml.js`` and copies MathJax there at the end of every build, and
+``nb_ipywidgets_js = {}`` keeps myst-nb from adding require.js and the widget manager from CDNs to
+a page whose notebook holds widget state (the tutorials have no widgets). The pydata theme ships
+its fonts and icons. ``tests/test_docs_offline.py`` builds a small site with these settings
+and fails if a page loads anything remote (and, when ``docs/_build/html`` exists, checks it too).
+
 Notebook execution (``nb_execution_mode``): ``"cache"`` by default. The notebooks are committed
 without outputs, so rendering them with figures means running them; jupyter-cache keeps the
 results in ``docs/_build/.jupyter_cache`` and re-runs a notebook only when its code changes, so a
@@ -46,6 +56,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # serves MathJax from the built site: see "Offline" below
     "numpydoc",
     "myst_nb",
 ]
@@ -171,6 +182,9 @@ nb_execution_timeout = 300  # per cell; the notebooks take seconds, a loaded mac
 nb_execution_raise_on_error = True  # an assert cell that fails must fail the build
 nb_execution_show_tb = True
 nb_merge_streams = True
+# No CDN scripts for ipywidgets (see "Offline" above): myst-nb's default loads require.js and the
+# widget manager from CDNs on any page whose notebook saved widget state.
+nb_ipywidgets_js = {}
 
 # -- HTML ---------------------------------------------------------------------------------------
 
