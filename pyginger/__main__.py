@@ -1,4 +1,4 @@
-"""Command line: ``python -m pyginger demo | bench``."""
+"""Command line: ``python -m pyginger demo | bench | --version``."""
 
 from __future__ import annotations
 
@@ -10,15 +10,24 @@ USAGE = """usage: python -m pyginger COMMAND [options]
 commands:
   demo    Ginger against exact dense curvature on built-in problems (python -m pyginger demo -h)
   bench   speed of update/solve against the machine's memory bandwidth (python -m pyginger bench -h)
+
+options:
+  -h, --help   show this message
+  --version    print the version of pyginger
 """
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Dispatch ``python -m pyginger COMMAND``; return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0 if argv else 2
+    if argv[0] == "--version":
+        from pyginger import __version__
+
+        print(f"pyginger {__version__}")
+        return 0
     command, rest = argv[0], argv[1:]
     if command == "demo":
         from pyginger.demo import main as demo_main

@@ -12,6 +12,9 @@ of ``U`` accurate.
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import Any, TypeAlias
+
 import numpy as np
 
 try:  # optional: only needed for arrays that are not NumPy's
@@ -19,8 +22,12 @@ try:  # optional: only needed for arrays that are not NumPy's
 except ImportError:  # pragma: no cover - exercised only where array_api_compat is absent
     array_api_compat = None
 
+#: Annotation for an array of NumPy or of any array-API library (CuPy, ``array_api_strict``, ...).
+#: The standard defines no common array type, so this is ``typing.Any``.
+Array: TypeAlias = Any
 
-def is_array(x) -> bool:
+
+def is_array(x: object) -> bool:
     """Return True if ``x`` is an array object (NumPy, or any array-API library)."""
     if isinstance(x, np.ndarray):
         return True
@@ -29,7 +36,7 @@ def is_array(x) -> bool:
     return bool(array_api_compat.is_array_api_obj(x)) and not isinstance(x, np.generic)
 
 
-def array_namespace_of(*arrays):
+def array_namespace_of(*arrays: Array) -> ModuleType:
     """Return the namespace of ``arrays``: ``numpy`` itself for NumPy arrays, else array-API.
 
     Raises
@@ -49,7 +56,7 @@ def array_namespace_of(*arrays):
     return array_api_compat.array_namespace(*arrays)
 
 
-def resolve_namespace(xp):
+def resolve_namespace(xp: ModuleType | None) -> ModuleType:
     """Map a user-given namespace (``None``, ``numpy``, ``cupy``, ...) to the one the core uses."""
     if xp is None or xp is np:
         return np
@@ -61,14 +68,14 @@ def resolve_namespace(xp):
     return array_namespace_of(probe)
 
 
-def device_of(x):
+def device_of(x: Array) -> Any:
     """Return the device of ``x`` (``"cpu"`` for NumPy)."""
     if isinstance(x, np.ndarray):
         return "cpu"
     return array_api_compat.device(x)
 
 
-def to_host(x) -> np.ndarray:
+def to_host(x: Array) -> np.ndarray:
     """Copy ``x`` (a small matrix of any library, on any device) to a float64 NumPy array.
 
     NumPy arrays are converted without a copy when already float64. Device arrays go through
@@ -86,7 +93,7 @@ def to_host(x) -> np.ndarray:
     return np.asarray(host, dtype=np.float64)
 
 
-def from_host(a: np.ndarray, like):
+def from_host(a: np.ndarray, like: Array) -> Array:
     """Copy the NumPy array ``a`` into the library, dtype and device of ``like``."""
     if isinstance(like, np.ndarray):
         return np.asarray(a, dtype=like.dtype)
@@ -95,7 +102,7 @@ def from_host(a: np.ndarray, like):
     return out if out.dtype == like.dtype else xp.astype(out, like.dtype)
 
 
-def is_writeable(x) -> bool:
+def is_writeable(x: Array) -> bool:
     """Return True if ``x`` can be written in place (``x[...] = y``).
 
     NumPy arrays must also be C-contiguous, the layout the Numba kernels rotate in place.

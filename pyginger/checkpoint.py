@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import tempfile
 import zipfile
 from typing import Any, NamedTuple
@@ -215,7 +216,15 @@ def _config_json(optimizer):
 # ---------------------------------------------------------------------------------------------
 
 
-def save(path, optimizer, state, *, theta=None, rng=None, metadata=None):
+def save(
+    path: str | os.PathLike[str],
+    optimizer: _optim.Optimizer,
+    state: tuple[Any, ...],
+    *,
+    theta: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> pathlib.Path:
     r"""Write ``state`` (and optionally ``theta``, ``rng``, ``metadata``) to one ``.npz`` file.
 
     The file is written to a temporary name and then renamed, so an interrupted save never
@@ -304,7 +313,9 @@ def save(path, optimizer, state, *, theta=None, rng=None, metadata=None):
     return path
 
 
-def load(path, optimizer, *, strict=True) -> Checkpoint:
+def load(
+    path: str | os.PathLike[str], optimizer: _optim.Optimizer, *, strict: bool = True
+) -> Checkpoint:
     r"""Read a checkpoint written by :func:`save` for ``optimizer``.
 
     Parameters

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -51,7 +52,9 @@ def _check_noise(func: str, noise) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def regression(n=200, *, noise=0.1, seed=0):
+def regression(
+    n: int = 200, *, noise: float = 0.1, seed: int | np.random.Generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Return a noisy 1-D regression problem ``y = sin(2x) + 0.3 x + noise · ε``, ``|x| < 3``.
 
     .. math::
@@ -105,7 +108,15 @@ def regression(n=200, *, noise=0.1, seed=0):
     return X, y
 
 
-def teacher(n=256, sizes=(4, 16, 2), *, activation="tanh", noise=0.0, seed=0, return_params=False):
+def teacher(
+    n: int = 256,
+    sizes: Sequence[int] = (4, 16, 2),
+    *,
+    activation: str = "tanh",
+    noise: float = 0.0,
+    seed: int | np.random.Generator | None = 0,
+    return_params: bool = False,
+) -> tuple[np.ndarray, ...]:
     """Return regression data labelled by a random "teacher" network, ``y = f_θ*(X) + noise·ε``.
 
     The teacher is :class:`pyginger.mlp.MLP` ``(sizes, activation, loss="mse")`` with
@@ -187,7 +198,13 @@ def _class_counts(n, classes):
     return [n // classes + (k < n % classes) for k in range(classes)]
 
 
-def spirals(n=300, classes=3, *, noise=0.2, seed=0):
+def spirals(
+    n: int = 300,
+    classes: int = 3,
+    *,
+    noise: float = 0.2,
+    seed: int | np.random.Generator | None = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Return interleaved spiral arms in the plane, one per class (not linearly separable).
 
     Point ``i`` of class ``k`` has radius ``r = t`` and angle
@@ -252,7 +269,9 @@ def spirals(n=300, classes=3, *, noise=0.2, seed=0):
     return X[perm], y[perm]
 
 
-def moons(n=200, *, noise=0.1, seed=0):
+def moons(
+    n: int = 200, *, noise: float = 0.1, seed: int | np.random.Generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Return two interleaving half circles in the plane (not linearly separable), labels 0/1.
 
     Class 0: ``(cos s, sin s)``; class 1: ``(1 − cos s, 0.5 − sin s)``, with ``s ~ U(0, π)``;
@@ -314,7 +333,7 @@ def moons(n=200, *, noise=0.1, seed=0):
     return X[perm], y[perm]
 
 
-def digits(classes=10):
+def digits(classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Return the 8x8 handwritten digits (UCI ML) that scikit-learn ships, scaled to [0, 1].
 
     1797 grey-scale images of the digits 0-9 with 17 intensity levels (0..16), flattened to 64

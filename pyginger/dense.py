@@ -6,11 +6,18 @@ notebooks compare :mod:`pyginger.lowrank` against, for ``d`` up to a few thousan
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
 from pyginger import _backend
 from pyginger import _validation as _v
+
+if TYPE_CHECKING:
+    from pyginger.lowrank import GingerState
 
 __all__ = [
     "ema_ggn",
@@ -41,7 +48,7 @@ def _factor_list(func, factors):
     return [first] + [_factor_matrix(func, f, first.shape[0]) for f in factors[1:]]
 
 
-def ema_ggn(factors, beta):
+def ema_ggn(factors: Iterable[ArrayLike], beta: float) -> np.ndarray:
     r"""Return the exact EMA :math:`G_T = \sum_t \beta^{T-t} (1-\beta) F_t F_t^\top` (``G_0 = 0``).
 
     Parameters
@@ -90,7 +97,7 @@ def _check_square(func, G):
     return G
 
 
-def damped_inverse(G, damping):
+def damped_inverse(G: ArrayLike, damping: float) -> np.ndarray:
     r"""Return :math:`(G + \gamma I)^{-1}` by a Cholesky factorization (``O(d^3)``).
 
     Parameters
@@ -124,7 +131,7 @@ def damped_inverse(G, damping):
     return scipy.linalg.cho_solve(cho, eye)
 
 
-def best_rank_truncation(G, rank):
+def best_rank_truncation(G: ArrayLike, rank: int) -> tuple[np.ndarray, np.ndarray]:
     r"""Return the best rank-``tau`` approximation of a symmetric PSD ``G`` (Eckart-Young).
 
     Parameters
@@ -161,7 +168,7 @@ def best_rank_truncation(G, rank):
     return V[:, order], np.maximum(lam[order], 0.0)
 
 
-def truncated_replay(factors, rank, beta):
+def truncated_replay(factors: Iterable[ArrayLike], rank: int, beta: float) -> np.ndarray:
     r"""Replay Ginger's truncation rule with dense matrices.
 
     .. math:: G_t = T_\tau(\beta G_{t-1} + (1-\beta) F_t F_t^\top)
@@ -203,7 +210,13 @@ def truncated_replay(factors, rank, beta):
     return G
 
 
-def compare(state, G, *, vectors=None, rng=None):
+def compare(
+    state: GingerState,
+    G: ArrayLike,
+    *,
+    vectors: ArrayLike | None = None,
+    rng: np.random.Generator | int | None = None,
+) -> dict[str, Any]:
     r"""Return named error metrics of a Ginger state against the exact curvature ``G``.
 
     Parameters

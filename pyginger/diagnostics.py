@@ -28,10 +28,12 @@ Three facts organise the numbers (proved in ``docs/theory.md``):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike, DTypeLike
 
 from pyginger import _validation as _v
 from pyginger import dense, lowrank
@@ -130,18 +132,18 @@ def _angle(a, b):
 
 
 def shadow_replay(
-    factors,
-    rank,
+    factors: Iterable[ArrayLike],
+    rank: int,
     *,
-    beta=0.99,
-    damping=1e-3,
-    vectors=None,
-    form="curvature",
-    dtype=np.float64,
-    backend=None,
-    reorth_every=lowrank.REORTH_EVERY,
-    rng=None,
-):
+    beta: float = 0.99,
+    damping: float = 1e-3,
+    vectors: Iterable[ArrayLike] | None = None,
+    form: str = "curvature",
+    dtype: DTypeLike = np.float64,
+    backend: str | None = None,
+    reorth_every: int | None = lowrank.REORTH_EVERY,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[ShadowTrace, lowrank.GingerState]:
     r"""Replay a stream of factors in Ginger and in a dense shadow, recording errors at every step.
 
     Parameters

@@ -57,6 +57,7 @@ leading ``n`` axis, and nothing is divided by ``n`` except in :meth:`Loss.value`
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from pyginger import _validation as _v
 
@@ -93,7 +94,7 @@ def _check_outputs(func: str, f) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 
 
-def log_softmax(f):
+def log_softmax(f: ArrayLike) -> np.ndarray:
     r"""Return the row-wise log-softmax ``f - logsumexp(f)``, computed stably.
 
     .. math::
@@ -130,7 +131,7 @@ def log_softmax(f):
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def softmax(f):
+def softmax(f: ArrayLike) -> np.ndarray:
     """Return the row-wise softmax probabilities ``p = exp(f) / sum(exp(f))``, computed stably.
 
     Parameters
@@ -203,7 +204,7 @@ class Loss:
 
     # -- public, checked ------------------------------------------------------------------------
 
-    def value(self, f, y) -> float:
+    def value(self, f: ArrayLike, y: ArrayLike) -> float:
         """Return the mean loss ``(1/n) sum_i ell(f_i, y_i)`` as a Python float.
 
         Parameters
@@ -238,7 +239,7 @@ class Loss:
         y = self._check_targets(where, y, *f.shape)
         return float(self._per_sample(f, y).mean())
 
-    def per_sample(self, f, y):
+    def per_sample(self, f: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Return the per-sample losses ``ell(f_i, y_i)``, shape ``(n,)``.
 
         Parameters
@@ -273,7 +274,7 @@ class Loss:
         y = self._check_targets(where, y, *f.shape)
         return self._per_sample(f, y)
 
-    def grad(self, f, y):
+    def grad(self, f: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Return the per-sample gradients ``∂ell(f_i, y_i)/∂f_i``, shape ``(n, c)``.
 
         Not divided by ``n``: the gradient of the mean loss :meth:`value` with respect to ``f`` is
@@ -313,7 +314,7 @@ class Loss:
         y = self._check_targets(where, y, *f.shape)
         return self._grad(f, y)
 
-    def hessian(self, f):
+    def hessian(self, f: ArrayLike) -> np.ndarray:
         """Return the per-sample output-space Hessians ``H_i``, shape ``(n, c, c)``.
 
         The Hessian of both losses here does not depend on the target, so only ``f`` is needed.
@@ -350,7 +351,7 @@ class Loss:
         eye = np.broadcast_to(np.eye(c)[:, None, :], (c, n, c))
         return np.ascontiguousarray(self._hessian_matvec(f, eye).transpose(1, 2, 0))
 
-    def hessian_matvec(self, f, u):
+    def hessian_matvec(self, f: ArrayLike, u: ArrayLike) -> np.ndarray:
         """Return the per-sample products ``H_i u_i``, shape ``(n, c)``.
 
         Parameters
@@ -385,7 +386,7 @@ class Loss:
         _v.check_shape(where, "u", u, f.shape, f"{f.shape} (the shape of f)")
         return self._hessian_matvec(f, u)
 
-    def hessian_factor(self, f):
+    def hessian_factor(self, f: ArrayLike) -> np.ndarray:
         """Return per-sample symmetric factors ``S_i`` with ``S_i S_iᵀ = H_i``, shape ``(n, c, c)``.
 
         Parameters
@@ -418,7 +419,13 @@ class Loss:
         f = _check_outputs(f"{type(self).__name__}.hessian_factor", f)
         return self._hessian_factor(f)
 
-    def sample(self, f, rng=None, *, size=None):
+    def sample(
+        self,
+        f: ArrayLike,
+        rng: int | np.random.Generator | None = None,
+        *,
+        size: int | None = None,
+    ) -> np.ndarray:
         """Draw targets from the model's predictive distribution ``p(y | f)``.
 
         Parameters
@@ -628,7 +635,7 @@ class CrossEntropyLoss(Loss):
 _LOSSES = {"mse": MSELoss, "cross_entropy": CrossEntropyLoss}
 
 
-def get_loss(loss):
+def get_loss(loss: str | Loss) -> Loss:
     """Return the :class:`Loss` named ``loss`` (or ``loss`` itself if it already is one).
 
     Parameters

@@ -15,15 +15,18 @@ All functions are pure: they return new arrays and never write to their inputs.
 from __future__ import annotations
 
 import collections
+from types import ModuleType
 from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import DTypeLike
 from scipy.linalg import lapack as _lapack
 from scipy.sparse.linalg import LinearOperator
 
 from pyginger import _backend, _reference, _secular
 from pyginger import _validation as _v
+from pyginger._backend import Array
 
 try:
     from pyginger import _kernels
@@ -78,12 +81,20 @@ class GingerState(NamedTuple):
         return int(self.U.shape[1])
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         """Floating dtype of ``U`` and ``sigma``."""
         return self.U.dtype
 
 
-def init(dim, rank, *, damping=1e-3, dtype=None, xp=None, device=None) -> GingerState:
+def init(
+    dim: int,
+    rank: int,
+    *,
+    damping: float = 1e-3,
+    dtype: DTypeLike | None = None,
+    xp: ModuleType | None = None,
+    device: Any = None,
+) -> GingerState:
     r"""Return the initial state :math:`G_{0,\gamma} = \gamma I`.
 
     ``U`` holds the first ``rank`` columns of the identity and ``sigma`` is zero.
@@ -384,13 +395,13 @@ def _eigen_update(kern, xp, U, weights, F, middle, out=None):
 
 def update(
     state: GingerState,
-    factor,
+    factor: Array,
     *,
-    beta=0.99,
-    form="curvature",
-    backend=None,
-    reorth_every=REORTH_EVERY,
-    overwrite_state=False,
+    beta: float = 0.99,
+    form: str = "curvature",
+    backend: str | None = None,
+    reorth_every: int | None = REORTH_EVERY,
+    overwrite_state: bool = False,
 ) -> GingerState:
     r"""Return the state after :math:`G \leftarrow \beta G + (1 - \beta) F F^\top`.
 
@@ -602,7 +613,7 @@ def _reorthonormalize(kern, xp, U, sigma, out=None):
     return _rotate(kern, Q, W, empty, np.zeros((0, tau)), out), np.maximum(lam, 0.0)
 
 
-def reorthonormalize(state: GingerState, *, backend=None) -> GingerState:
+def reorthonormalize(state: GingerState, *, backend: str | None = None) -> GingerState:
     r"""Return an equivalent state whose ``U`` is orthonormal to working precision.
 
     Computes ``U = Q R`` and the eigendecomposition of the small matrix
@@ -682,7 +693,7 @@ def _apply(func, state, v, backend, inverse):
     return xp.reshape(out, (state.dim,)) if was_vector else out
 
 
-def solve(state: GingerState, v, *, backend=None):
+def solve(state: GingerState, v: Array, *, backend: str | None = None) -> Array:
     r"""Return :math:`G_\gamma^{-1} v` by the Woodbury identity.
 
     .. math:: G_\gamma^{-1} v = v/\gamma - U \operatorname{diag}\Big(\frac{\sigma}
@@ -727,7 +738,7 @@ def solve(state: GingerState, v, *, backend=None):
     return _apply("solve", state, v, backend, inverse=True)
 
 
-def matvec(state: GingerState, v, *, backend=None):
+def matvec(state: GingerState, v: Array, *, backend: str | None = None) -> Array:
     r"""Return :math:`G_\gamma v = \gamma v + U (\sigma \odot U^\top v)`.
 
     Parameters
@@ -763,7 +774,7 @@ def matvec(state: GingerState, v, *, backend=None):
     return _apply("matvec", state, v, backend, inverse=False)
 
 
-def to_dense(state: GingerState, *, inverse=False):
+def to_dense(state: GingerState, *, inverse: bool = False) -> Array:
     r"""Return :math:`G_\gamma` (or its inverse) as a dense ``(d, d)`` array, for small ``d``.
 
     Parameters
@@ -816,7 +827,7 @@ class GingerOperator(LinearOperator):
         Represent the inverse. Default True.
     """
 
-    def __init__(self, state: GingerState, inverse: bool = True):
+    def __init__(self, state: GingerState, inverse: bool = True) -> None:
         self.state = state
         self.inverse = bool(inverse)
         super().__init__(dtype=state.U.dtype, shape=(state.dim, state.dim))
@@ -859,7 +870,7 @@ class GingerOperator(LinearOperator):
         return float(-value if self.inverse else value)
 
 
-def aslinearoperator(state: GingerState, *, inverse=True) -> GingerOperator:
+def aslinearoperator(state: GingerState, *, inverse: bool = True) -> GingerOperator:
     r"""Return :math:`G_\gamma^{-1}` (or :math:`G_\gamma`) as a SciPy ``LinearOperator``.
 
     Works with :func:`scipy.sparse.linalg.cg`, :func:`~scipy.sparse.linalg.eigsh` and friends.

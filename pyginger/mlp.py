@@ -68,8 +68,10 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit, ndtr
 
 from . import _validation as _v
@@ -264,7 +266,9 @@ class MLP:
     (5, 2)
     """
 
-    def __init__(self, sizes, activation="tanh", loss="mse"):
+    def __init__(
+        self, sizes: Sequence[int], activation: str = "tanh", loss: str | Loss = "mse"
+    ) -> None:
         where = "MLP"
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
             raise TypeError(
@@ -327,7 +331,7 @@ class MLP:
 
     # -- parameters ------------------------------------------------------------------------
 
-    def init(self, seed=0):
+    def init(self, seed: int | np.random.Generator | None = 0) -> np.ndarray:
         """Return freshly initialised parameters ``theta`` of shape ``(num_params,)``.
 
         Weights are drawn per layer with fan-in ``p`` and fan-out ``k``: Glorot uniform
@@ -374,7 +378,7 @@ class MLP:
                 theta[ws] = rng.uniform(-r, r, size=p * k)
         return theta
 
-    def unflatten(self, theta):
+    def unflatten(self, theta: ArrayLike) -> list[tuple[np.ndarray, np.ndarray]]:
         """Return the per-layer parameters ``[(W_1, b_1), ..., (W_L, b_L)]`` as views of theta.
 
         Parameters
@@ -413,7 +417,7 @@ class MLP:
         theta = self._check_theta("MLP.unflatten", theta)
         return self._unflatten(theta)
 
-    def flatten(self, params):
+    def flatten(self, params: Sequence[tuple[ArrayLike, ArrayLike]]) -> np.ndarray:
         """Return the flat vector ``theta`` for per-layer parameters ``[(W_1, b_1), ...]``.
 
         Parameters
@@ -476,7 +480,7 @@ class MLP:
 
     # -- forward pass and value ----------------------------------------------------------
 
-    def predict(self, theta, X):
+    def predict(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Return the network outputs ``f = z_L`` (regression outputs or logits), shape ``(n, c)``.
 
         Parameters
@@ -524,7 +528,7 @@ class MLP:
                 return z
             a = self._phi(z)  # (F2)
 
-    def loss(self, theta, X, y):
+    def loss(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> float:
         """Return the mean loss ``L(θ) = (1/n) Σ_i ℓ(f_i, y_i)`` as a float.
 
         Parameters
@@ -564,7 +568,9 @@ class MLP:
         f = self._predict(theta, X)
         return float(self.loss_fn._per_sample(f, y).mean())
 
-    def loss_and_grad(self, theta, X, y):
+    def loss_and_grad(
+        self, theta: ArrayLike, X: ArrayLike, y: ArrayLike
+    ) -> tuple[float, np.ndarray]:
         r"""Return the mean loss and its gradient with respect to ``theta`` (hand-written backprop).
 
         .. math::
@@ -630,7 +636,7 @@ class MLP:
 
     # -- Jacobian products ----------------------------------------------------------------
 
-    def jvp(self, theta, X, v):
+    def jvp(self, theta: ArrayLike, X: ArrayLike, v: ArrayLike) -> np.ndarray:
         """Return the Jacobian-vector product ``J v`` of the outputs, shape ``(n, n_out)``.
 
         ``(J v)_i = J_i v`` is the directional derivative of ``f_i`` along ``v``, computed in
@@ -682,7 +688,7 @@ class MLP:
         dz = self._forward_tangent(theta, cache, V.T if V.ndim == 2 else V)
         return np.moveaxis(dz, 0, -1) if V.ndim == 2 else dz
 
-    def vjp(self, theta, X, u):
+    def vjp(self, theta: ArrayLike, X: ArrayLike, u: ArrayLike) -> np.ndarray:
         """Return the vector-Jacobian product ``Jᵀ u = Σ_i J_iᵀ u_i``, shape ``(num_params,)``.
 
         Computed in reverse mode with (B1)/(B2). Nothing is divided by ``n``.
@@ -732,7 +738,7 @@ class MLP:
             return self._backward_sum(theta, cache, np.moveaxis(U, -1, 0)).T
         return self._backward_sum(theta, cache, U)
 
-    def jacobian(self, theta, X):
+    def jacobian(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Return the dense Jacobian of the outputs, shape ``(n, n_out, num_params)``.
 
         ``jacobian(theta, X)[i]`` is ``J_i = ∂f_i/∂θ``. For small networks (stores ``n c d``
@@ -776,7 +782,7 @@ class MLP:
 
     # -- curvature ------------------------------------------------------------------------
 
-    def ggn_matvec(self, theta, X, v):
+    def ggn_matvec(self, theta: ArrayLike, X: ArrayLike, v: ArrayLike) -> np.ndarray:
         """Return ``G v = (1/n) Σ_i J_iᵀ H_i J_i v`` without forming ``J`` or ``G``.
 
         Parameters
@@ -837,7 +843,7 @@ class MLP:
         out = self._backward_sum(theta, cache, hu)  # Jᵀ H J v / n
         return out.T if V.ndim == 2 else out
 
-    def ggn(self, theta, X):
+    def ggn(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
         """Return the dense GGN ``G = (1/n) Σ_i J_iᵀ H_i J_i``, shape ``(d, d)``.
 
         Parameters
@@ -885,8 +891,16 @@ class MLP:
         return 0.5 * (G + G.T)  # exactly symmetric
 
     def ggn_factor(
-        self, theta, X, y=None, *, kind="exact", rng=None, samples=None, per_sample=False
-    ):
+        self,
+        theta: ArrayLike,
+        X: ArrayLike,
+        y: ArrayLike | None = None,
+        *,
+        kind: str = "exact",
+        rng: int | np.random.Generator | None = None,
+        samples: int | None = None,
+        per_sample: bool = False,
+    ) -> np.ndarray:
         r"""Return a factor ``F`` whose outer product ``F Fᵀ`` is (or estimates) the GGN.
 
         * ``kind="exact"``: ``F = (1/√n) [J_1ᵀ S_1, ..., J_nᵀ S_n]`` of shape ``(d, n c)`` with
@@ -1011,7 +1025,7 @@ class MLP:
             return g / math.sqrt(n)
         return np.ascontiguousarray(g.T) / math.sqrt(n * k)
 
-    def per_sample_grads(self, theta, X, y):
+    def per_sample_grads(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Return the per-sample gradients ``g_i = ∇_θ ℓ(f_i, y_i)`` as rows, shape ``(n, d)``.
 
         Not divided by ``n``: their mean over the rows is the gradient of :meth:`loss`.

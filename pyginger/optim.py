@@ -47,15 +47,19 @@ import inspect
 import math
 import numbers
 import types
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 from scipy.sparse.linalg import LinearOperator, cg
 
 from pyginger import _validation as _v
 from pyginger import lowrank
+
+if TYPE_CHECKING:
+    from pyginger.mlp import MLP
 
 __all__ = [
     # the interface
@@ -381,7 +385,9 @@ class SGDState(NamedTuple):
     size: int
 
 
-def sgd(lr=0.1, *, momentum=0.0, nesterov=False) -> Optimizer:
+def sgd(
+    lr: float | Callable[[int], float] = 0.1, *, momentum: float = 0.0, nesterov: bool = False
+) -> Optimizer:
     r"""Stochastic gradient descent with optional (Nesterov) heavy-ball momentum.
 
     .. math:: b_t = \mu b_{t-1} + g_t, \qquad
@@ -452,7 +458,13 @@ class AdamState(NamedTuple):
     size: int
 
 
-def adam(lr=1e-3, *, beta1=0.9, beta2=0.999, eps=1e-8) -> Optimizer:
+def adam(
+    lr: float | Callable[[int], float] = 1e-3,
+    *,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> Optimizer:
     r"""Adam (Kingma & Ba, 2015) with bias correction.
 
     .. math:: \theta_{t+1} = \theta_t - \eta_t\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
@@ -555,7 +567,12 @@ def _as_matvec(func, curvature, theta):
 
 
 def gauss_newton(
-    lr=1.0, *, damping=1e-3, solver="auto", cg_rtol=1e-10, cg_maxiter=None
+    lr: float | Callable[[int], float] = 1.0,
+    *,
+    damping: float = 1e-3,
+    solver: str = "auto",
+    cg_rtol: float = 1e-10,
+    cg_maxiter: int | None = None,
 ) -> Optimizer:
     r"""Damped Gauss-Newton: solve with the current GGN, exactly (dense) or by conjugate gradients.
 
@@ -715,18 +732,18 @@ def _check_common(func, lr, beta1, beta2, damping, rho, debias):
 
 
 def ginger(
-    lr=0.1,
+    lr: float | Callable[[int], float] = 0.1,
     *,
-    beta1=0.9,
-    beta2=0.99,
-    rank=8,
-    damping=1e-1,
-    rho=None,
-    debias=True,
-    form="curvature",
-    blocks=None,
-    reorth_every=lowrank.REORTH_EVERY,
-    overwrite_state=False,
+    beta1: float = 0.9,
+    beta2: float = 0.99,
+    rank: int = 8,
+    damping: float = 1e-1,
+    rho: float | None = None,
+    debias: bool = True,
+    form: str = "curvature",
+    blocks: Mapping[str, slice] | Sequence[slice] | None = None,
+    reorth_every: int | None = lowrank.REORTH_EVERY,
+    overwrite_state: bool = False,
 ) -> Optimizer:
     r"""Ginger (Hao, Cao & Mou, 2024): momentum preconditioned by a rank-``tau`` damped GGN inverse.
 
@@ -934,7 +951,12 @@ REFERENCE_SETTINGS = types.MappingProxyType(
 )
 
 
-def ginger_reference(*, blocks=None, warmup_steps=0, lr=REFERENCE_SETTINGS["lr"]) -> Optimizer:
+def ginger_reference(
+    *,
+    blocks: Mapping[str, slice] | Sequence[slice] | None = None,
+    warmup_steps: int = 0,
+    lr: float = REFERENCE_SETTINGS["lr"],
+) -> Optimizer:
     r"""Return :func:`ginger` with the authors' reference settings (:data:`REFERENCE_SETTINGS`).
 
     Parameters
@@ -993,7 +1015,14 @@ class EMAGGNState(NamedTuple):
 
 
 def ema_ggn(
-    lr=0.1, *, beta1=0.9, beta2=0.99, damping=1e-1, rho=None, debias=True, blocks=None
+    lr: float | Callable[[int], float] = 0.1,
+    *,
+    beta1: float = 0.9,
+    beta2: float = 0.99,
+    damping: float = 1e-1,
+    rho: float | None = None,
+    debias: bool = True,
+    blocks: Mapping[str, slice] | Sequence[slice] | None = None,
 ) -> Optimizer:
     r"""Keep the EMA GGN dense and invert it exactly: Ginger with ``tau = d`` (no truncation).
 
@@ -1109,7 +1138,15 @@ class DiagGGNState(NamedTuple):
     size: int
 
 
-def diag_ggn(lr=0.1, *, beta1=0.9, beta2=0.99, damping=1e-1, rho=None, debias=True) -> Optimizer:
+def diag_ggn(
+    lr: float | Callable[[int], float] = 0.1,
+    *,
+    beta1: float = 0.9,
+    beta2: float = 0.99,
+    damping: float = 1e-1,
+    rho: float | None = None,
+    debias: bool = True,
+) -> Optimizer:
     r"""Precondition by the diagonal of the EMA GGN, with the damping and momentum of ginger.
 
     :math:`v \leftarrow \beta_2 v + (1-\beta_2) \sum_j F_{:,j}^2` and
@@ -1223,7 +1260,15 @@ def _layer_shapes(func, model):
     return [(p + 1, k) for p, k in zip(sizes[:-1], sizes[1:], strict=True)]
 
 
-def kfac_factors(model, theta, X, y=None, *, kind="mc", rng=None):
+def kfac_factors(
+    model: MLP,
+    theta: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    *,
+    kind: str = "mc",
+    rng: int | np.random.Generator | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     r"""Return the Kronecker factors ``[(A_1, B_1), ..., (A_L, B_L)]`` of an MLP's GGN, per layer.
 
     In the MLP's layout the parameters of layer ``l`` are the row-major vectorisation of the
@@ -1312,7 +1357,16 @@ def kfac_factors(model, theta, X, y=None, *, kind="mc", rng=None):
     return out
 
 
-def kfac(model, lr=0.1, *, beta1=0.9, beta2=0.99, damping=1e-2, rho=None, debias=True) -> Optimizer:
+def kfac(
+    model: MLP | Sequence[int],
+    lr: float | Callable[[int], float] = 0.1,
+    *,
+    beta1: float = 0.9,
+    beta2: float = 0.99,
+    damping: float = 1e-2,
+    rho: float | None = None,
+    debias: bool = True,
+) -> Optimizer:
     r"""K-FAC (Martens & Grosse, 2015) for :class:`pyginger.mlp.MLP`: Kronecker factors per layer.
 
     Layer ``l``'s GGN block is approximated by :math:`\bar A_l \otimes \bar B_l` (EMAs of the
@@ -1486,7 +1540,15 @@ class QNGState(NamedTuple):
     size: int
 
 
-def qng(lr=0.1, *, beta1=0.9, beta2=0.99, rank=4, damping=1.0, rho=None) -> Optimizer:
+def qng(
+    lr: float | Callable[[int], float] = 0.1,
+    *,
+    beta1: float = 0.9,
+    beta2: float = 0.99,
+    rank: int = 4,
+    damping: float = 1.0,
+    rho: float | None = None,
+) -> Optimizer:
     r"""Run the paper's low-rank baseline: the EMA GGN's inverse root as ``tau`` rank-one factors.
 
     Write :math:`G = L L^\top` with :math:`L_0 = \sqrt\gamma I`. The rank-one update
@@ -1653,7 +1715,9 @@ class _LinearWarmup(NamedTuple):
         )
 
 
-def linear_warmup(peak_value, warmup_steps, *, init_value=1e-7):
+def linear_warmup(
+    peak_value: float, warmup_steps: int, *, init_value: float = 1e-7
+) -> Callable[[int], float]:
     r"""Return the schedule ``t -> init + (peak - init) min(t, T) / T`` (then constant ``peak``).
 
     The authors' reference warms up linearly from 1e-7 over one epoch (optax's
@@ -1715,7 +1779,7 @@ OPTIMIZERS = types.MappingProxyType(
 )
 
 
-def get_optimizer(name, **options) -> Optimizer:
+def get_optimizer(name: str, **options: Any) -> Optimizer:
     """Return the optimizer called ``name`` built with ``options``.
 
     Parameters

@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from pyginger import _validation as _v
 
@@ -221,7 +223,9 @@ class RobustRegression:
     0.34657359028
     """
 
-    def __init__(self, A, y, *, loss="cauchy", scale=1.0):
+    def __init__(
+        self, A: ArrayLike, y: ArrayLike, *, loss: str = "cauchy", scale: float = 1.0
+    ) -> None:
         where = "RobustRegression"
         A = _v.as_real_array(where, "A", A, ndim=2)
         y = _v.as_real_array(where, "y", y, ndim=1)
@@ -249,16 +253,16 @@ class RobustRegression:
     @classmethod
     def make(
         cls,
-        num_samples=200,
-        dim=10,
+        num_samples: int = 200,
+        dim: int = 10,
         *,
-        loss="cauchy",
-        scale=1.0,
-        noise=0.1,
-        outliers=0.1,
-        radius=1.0,
-        seed=0,
-    ):
+        loss: str = "cauchy",
+        scale: float = 1.0,
+        noise: float = 0.1,
+        outliers: float = 0.1,
+        radius: float = 1.0,
+        seed: int | np.random.Generator | None = 0,
+    ) -> RobustRegression:
         r"""Return a seeded synthetic instance: bounded rows, Gaussian noise and gross outliers.
 
         Rows are Gaussian with covariance :math:`I/d`, rescaled where needed so that
@@ -341,7 +345,7 @@ class RobustRegression:
             return self.value(x)
         return 0.0
 
-    def variance_bound(self, batch_size) -> float | None:
+    def variance_bound(self, batch_size: int) -> float | None:
         r"""Return :math:`s^2 = \psi^2 B^2 / b`, a bound on the mini-batch gradient's variance.
 
         Parameters
@@ -374,11 +378,11 @@ class RobustRegression:
 
     # -- objective -----------------------------------------------------------------------------
 
-    def residuals(self, x):
+    def residuals(self, x: ArrayLike) -> np.ndarray:
         """Return ``A x - y``."""
         return self.A @ _check_x("RobustRegression.residuals", x, self.dim) - self.y
 
-    def value(self, x) -> float:
+    def value(self, x: ArrayLike) -> float:
         """Return ``f(x)``.
 
         Parameters
@@ -397,7 +401,7 @@ class RobustRegression:
         r = self.A @ _check_x("RobustRegression.value", x, self.dim) - self.y
         return float(np.mean(_rho(self.loss, r, self.scale)))
 
-    def value_and_grad(self, x):
+    def value_and_grad(self, x: ArrayLike) -> tuple[float, np.ndarray]:
         r"""Return ``f(x)`` and :math:`\nabla f(x) = \frac1n A^\top \rho'(r)`.
 
         Parameters
@@ -428,16 +432,16 @@ class RobustRegression:
         value = float(np.mean(_rho(self.loss, r, self.scale)))
         return value, self.A.T @ _rho_p(self.loss, r, self.scale) / self.num_samples
 
-    def grad(self, x):
+    def grad(self, x: ArrayLike) -> np.ndarray:
         r"""Return :math:`\nabla f(x)` (see :meth:`value_and_grad`)."""
         return self.value_and_grad(x)[1]
 
-    def per_sample_grads(self, x):
+    def per_sample_grads(self, x: ArrayLike) -> np.ndarray:
         r"""Return the per-sample gradients :math:`\rho'(r_i) a_i` as rows, shape ``(n, d)``."""
         r = self.A @ _check_x("RobustRegression.per_sample_grads", x, self.dim) - self.y
         return _rho_p(self.loss, r, self.scale)[:, None] * self.A
 
-    def batch_grad(self, x, idx):
+    def batch_grad(self, x: ArrayLike, idx: ArrayLike) -> np.ndarray:
         r"""Return the mini-batch gradient :math:`\frac1b \sum_{i \in S} \rho'(r_i) a_i`.
 
         Parameters
@@ -460,7 +464,7 @@ class RobustRegression:
         As = self.A[idx]
         return As.T @ _rho_p(self.loss, As @ x - self.y[idx], self.scale) / idx.size
 
-    def gradient_variance(self, x, batch_size) -> float:
+    def gradient_variance(self, x: ArrayLike, batch_size: int) -> float:
         r"""Return the exact variance :math:`E\|g - \nabla f(x)\|^2` of the mini-batch gradient.
 
         With ``b`` indices uniform with replacement,
@@ -487,12 +491,12 @@ class RobustRegression:
         mean = G.mean(axis=0)
         return float(np.mean(np.sum((G - mean) ** 2, axis=1)) / b)
 
-    def hessian(self, x):
+    def hessian(self, x: ArrayLike) -> np.ndarray:
         r"""Return the Hessian :math:`\frac1n A^\top \operatorname{diag}(\rho''(r)) A` (d x d)."""
         r = self.A @ _check_x("RobustRegression.hessian", x, self.dim) - self.y
         return (self.A.T * _rho_pp(self.loss, r, self.scale)) @ self.A / self.num_samples
 
-    def hvp(self, x, v):
+    def hvp(self, x: ArrayLike, v: ArrayLike) -> np.ndarray:
         r"""Return the Hessian-vector product :math:`\nabla^2 f(x) v` in ``O(n d)``."""
         r = self.A @ _check_x("RobustRegression.hvp", x, self.dim) - self.y
         v = _v.as_real_array("RobustRegression.hvp", "v", v, ndim=1)
@@ -502,7 +506,9 @@ class RobustRegression:
             )
         return self.A.T @ (_rho_pp(self.loss, r, self.scale) * (self.A @ v)) / self.num_samples
 
-    def factor(self, x, idx=None, *, kind="gauss-newton"):
+    def factor(
+        self, x: ArrayLike, idx: ArrayLike | None = None, *, kind: str = "gauss-newton"
+    ) -> np.ndarray:
         r"""Return a curvature factor :math:`F = A_S^\top \operatorname{diag}(\sqrt{w}) / \sqrt{k}`.
 
         Parameters
@@ -598,7 +604,7 @@ class MLPRegression:
     factor_bound = None
     lower_bound = 0.0
 
-    def __init__(self, sizes, X, y):
+    def __init__(self, sizes: Sequence[int], X: ArrayLike, y: ArrayLike) -> None:
         from pyginger.mlp import MLP
 
         where = "MLPRegression"
@@ -618,7 +624,13 @@ class MLPRegression:
         return f"MLPRegression(sizes={list(self.model.sizes)}, n={self.num_samples})"
 
     @classmethod
-    def make(cls, num_samples=64, *, sizes=(2, 8, 1), seed=0):
+    def make(
+        cls,
+        num_samples: int = 64,
+        *,
+        sizes: Sequence[int] = (2, 8, 1),
+        seed: int | np.random.Generator | None = 0,
+    ) -> MLPRegression:
         r"""Return a seeded instance: inputs in :math:`[-1,1]^{n_0}`, targets in :math:`[-1, 1]`.
 
         :math:`x \sim U[-1,1]^{n_0}`, :math:`y = \sin(\pi x_1)\cos(x_2)`.
@@ -651,43 +663,43 @@ class MLPRegression:
         y = np.repeat(t[:, None], sizes[-1], axis=1)
         return cls(sizes, X, y)
 
-    def init(self, seed=0):
+    def init(self, seed: int | np.random.Generator | None = 0) -> np.ndarray:
         """Return initial parameters (:meth:`pyginger.mlp.MLP.init`)."""
         return self.model.init(seed)
 
-    def variance_bound(self, batch_size):
+    def variance_bound(self, batch_size: int) -> None:
         """Return None: no closed-form variance bound (measure :meth:`gradient_variance`)."""
         _check_batch_size("MLPRegression.variance_bound", batch_size)
         return None
 
-    def value(self, x) -> float:
+    def value(self, x: ArrayLike) -> float:
         """Return the mean loss at parameters ``x``."""
         return self.model.loss(x, self.X, self.y)
 
-    def value_and_grad(self, x):
+    def value_and_grad(self, x: ArrayLike) -> tuple[float, np.ndarray]:
         """Return the mean loss and its gradient (hand-written backprop)."""
         return self.model.loss_and_grad(x, self.X, self.y)
 
-    def grad(self, x):
+    def grad(self, x: ArrayLike) -> np.ndarray:
         """Return the gradient of the mean loss."""
         return self.value_and_grad(x)[1]
 
-    def per_sample_grads(self, x):
+    def per_sample_grads(self, x: ArrayLike) -> np.ndarray:
         """Return per-sample gradients as rows, ``(n, d)``."""
         return self.model.per_sample_grads(x, self.X, self.y)
 
-    def batch_grad(self, x, idx):
+    def batch_grad(self, x: ArrayLike, idx: ArrayLike) -> np.ndarray:
         """Return the mean gradient over the samples ``idx`` (repetitions count)."""
         idx = _check_idx("MLPRegression.batch_grad", idx, self.num_samples)
         return self.model.loss_and_grad(x, self.X[idx], self.y[idx])[1]
 
-    def gradient_variance(self, x, batch_size) -> float:
+    def gradient_variance(self, x: ArrayLike, batch_size: int) -> float:
         """Return the exact mini-batch gradient variance at ``x`` (sampling with replacement)."""
         b = _check_batch_size("MLPRegression.gradient_variance", batch_size)
         G = self.per_sample_grads(x)
         return float(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)) / b)
 
-    def factor(self, x, idx=None):
+    def factor(self, x: ArrayLike, idx: ArrayLike | None = None) -> np.ndarray:
         r"""Return the exact GGN factor of the samples ``idx``: ``F Fᵀ`` is their mean GGN.
 
         Uses :meth:`pyginger.mlp.MLP.ggn_factor` with ``kind="exact"``, shape ``(d, k c)``.

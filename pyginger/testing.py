@@ -6,16 +6,30 @@ Tolerances are the caller's: pass ones that follow from the problem's conditioni
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.testing import assert_allclose
+from numpy.typing import ArrayLike
 from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
 from pyginger import _backend
 
+if TYPE_CHECKING:
+    from pyginger.lowrank import GingerState
+
 __all__ = ["compare_operator", "assert_state_invariants", "subspace_distance"]
 
 
-def compare_operator(op, dense, *, rtol, atol=0.0, rng=0, num_vectors=3):
+def compare_operator(
+    op: LinearOperator,
+    dense: ArrayLike,
+    *,
+    rtol: float,
+    atol: float = 0.0,
+    rng: np.random.Generator | int | None = 0,
+    num_vectors: int = 3,
+) -> None:
     """Check that ``op`` acts like the dense matrix ``dense`` in every way SciPy uses it.
 
     Checks ``matvec``, ``matmat``, ``rmatvec``, ``adjoint``, ``@``, and the round trip through
@@ -63,7 +77,7 @@ def compare_operator(op, dense, *, rtol, atol=0.0, rng=0, num_vectors=3):
     assert_allclose(wrapped @ X, dense @ X, rtol=rtol, atol=atol, err_msg="aslinearoperator")
 
 
-def assert_state_invariants(state, *, atol):
+def assert_state_invariants(state: GingerState, *, atol: float) -> None:
     """Assert the invariants of a Ginger state: orthonormal ``U``, ``sigma >= 0`` sorted descending.
 
     Parameters
@@ -93,7 +107,7 @@ def assert_state_invariants(state, *, atol):
     assert np.all(np.diff(sigma) <= 0), "sigma is not sorted in descending order"
 
 
-def subspace_distance(U1, U2) -> float:
+def subspace_distance(U1: ArrayLike, U2: ArrayLike) -> float:
     """Return ``||U1 U1^T - U2 U2^T||_2``: the sine of the largest principal angle.
 
     Compares subspaces without caring about eigenvector signs or rotations inside them.

@@ -53,9 +53,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
 from pyginger import _validation as _v
@@ -151,7 +153,9 @@ def _array(func, name, a, ndim=(1,)):
 # ---------------------------------------------------------------------------------------------
 
 
-def curvature_bound(factor_bound, *, beta=None, step=None) -> float:
+def curvature_bound(
+    factor_bound: float, *, beta: float | None = None, step: int | None = None
+) -> float:
     r"""Return :math:`\bar\lambda`, a bound on the largest eigenvalue of Ginger's curvature.
 
     .. math:: \bar\lambda = B^2 \quad\text{or, after } t \text{ updates,}\quad
@@ -209,7 +213,7 @@ def curvature_bound(factor_bound, *, beta=None, step=None) -> float:
     return float((1.0 - beta ** int(step)) * B * B)
 
 
-def spectrum_bounds(damping, curvature_bound) -> tuple[float, float]:
+def spectrum_bounds(damping: float, curvature_bound: float) -> tuple[float, float]:
     r"""Return :math:`(\lambda_{\min}, \lambda_{\max}) = (1/(\gamma + \bar\lambda), 1/\gamma)`.
 
     Every eigenvalue of :math:`P_t = (\gamma I + \hat G_t)^{-1}` lies in this interval when
@@ -245,7 +249,7 @@ def spectrum_bounds(damping, curvature_bound) -> tuple[float, float]:
     return 1.0 / (gamma + lam_bar), 1.0 / gamma
 
 
-def admissible_step_size(smoothness, lam_min, lam_max) -> float:
+def admissible_step_size(smoothness: float, lam_min: float, lam_max: float) -> float:
     r"""Return the theorem's largest step, :math:`\eta_{\max} = \lambda_{\min}/(L\lambda_{\max}^2)`.
 
     It makes the descent coefficient :math:`\lambda_{\min} - L\eta\lambda_{\max}^2/2` at least
@@ -282,7 +286,17 @@ def admissible_step_size(smoothness, lam_min, lam_max) -> float:
     return lam_min / (L * lam_max * lam_max)
 
 
-def bound(T, *, smoothness, lam_min, lam_max, step_size, variance, gap, tight=False):
+def bound(
+    T: ArrayLike,
+    *,
+    smoothness: float,
+    lam_min: float,
+    lam_max: float,
+    step_size: float,
+    variance: float,
+    gap: float,
+    tight: bool = False,
+) -> float | np.ndarray:
     r"""Return the right-hand side of the theorem for horizon(s) ``T``.
 
     .. math::
@@ -363,7 +377,9 @@ def bound(T, *, smoothness, lam_min, lam_max, step_size, variance, gap, tight=Fa
     return float(out) if np.ndim(T) == 0 else out
 
 
-def tuned_step_size(T, *, smoothness, lam_min, lam_max, variance, gap) -> float:
+def tuned_step_size(
+    T: int, *, smoothness: float, lam_min: float, lam_max: float, variance: float, gap: float
+) -> float:
     r"""Return the step minimising :func:`bound` at horizon ``T``, capped at the admissible one.
 
     :math:`R(T) = a/\eta + b\eta` with :math:`a = 2\Delta/(\lambda_{\min}T)`,
@@ -467,7 +483,15 @@ class BoundCheck(NamedTuple):
 
 
 def check_bound(
-    grad_sq_norms, *, smoothness, lam_min, lam_max, step_size, variance, gap, tight=False
+    grad_sq_norms: ArrayLike,
+    *,
+    smoothness: float,
+    lam_min: float,
+    lam_max: float,
+    step_size: float,
+    variance: float,
+    gap: float,
+    tight: bool = False,
 ) -> BoundCheck:
     r"""Compare a recorded run with the theorem's bound at every horizon.
 
@@ -557,7 +581,7 @@ def check_bound(
     )
 
 
-def fit_rate(horizons, values) -> tuple[float, float]:
+def fit_rate(horizons: ArrayLike, values: ArrayLike) -> tuple[float, float]:
     r"""Fit :math:`\log v = a \log T + b` by least squares and return ``(a, b)``.
 
     The slope ``a`` is the empirical rate: about ``-0.5`` for :math:`O(1/\sqrt T)`, ``-1`` for
@@ -642,7 +666,15 @@ class SpectrumCheck(NamedTuple):
         return bool(np.all(self.holds) and np.all(self.factor_bound_holds))
 
 
-def check_spectrum(sigma_max, factor_norms, *, damping, beta, factor_bound=None, rtol=None):
+def check_spectrum(
+    sigma_max: ArrayLike,
+    factor_norms: ArrayLike,
+    *,
+    damping: float,
+    beta: float,
+    factor_bound: float | None = None,
+    rtol: float | None = None,
+) -> SpectrumCheck:
     r"""Check the eigenvalues of :math:`P_t` along a run against the curvature bound.
 
     The cheap check uses only :math:`\sigma_{\max}` of the state (so :math:`\lambda_{\min}(P_t)
@@ -734,7 +766,7 @@ def check_spectrum(sigma_max, factor_norms, *, damping, beta, factor_bound=None,
     )
 
 
-def preconditioner_spectrum(state) -> tuple[float, float]:
+def preconditioner_spectrum(state: lowrank.GingerState) -> tuple[float, float]:
     r"""Return the extreme eigenvalues of :math:`P = (\gamma I + U \Sigma U^\top)^{-1}`, in O(tau).
 
     In ``O(tau)`` from ``sigma`` and ``damping``: :math:`1/(\gamma + \sigma_{\max})` and
@@ -771,7 +803,16 @@ def preconditioner_spectrum(state) -> tuple[float, float]:
     return lam_min, lam_max
 
 
-def estimate_smoothness(grad, x, *, hvp=None, eps=None, maxiter=500, rtol=1e-10, rng=None):
+def estimate_smoothness(
+    grad: Callable[[np.ndarray], ArrayLike],
+    x: ArrayLike,
+    *,
+    hvp: Callable[[np.ndarray, np.ndarray], ArrayLike] | None = None,
+    eps: float | None = None,
+    maxiter: int = 500,
+    rtol: float = 1e-10,
+    rng: int | np.random.Generator | None = None,
+) -> OptimizeResult:
     r"""Estimate :math:`\|\nabla^2 f(x)\|_2` by power iteration on Hessian-vector products.
 
     Without ``hvp``, products come from central differences of the gradient,
@@ -880,7 +921,14 @@ def estimate_smoothness(grad, x, *, hvp=None, eps=None, maxiter=500, rtol=1e-10,
     )
 
 
-def descent_smoothness(values, grads, iterates, *, return_error=False, f_rtol=None):
+def descent_smoothness(
+    values: ArrayLike,
+    grads: ArrayLike,
+    iterates: ArrayLike,
+    *,
+    return_error: bool = False,
+    f_rtol: float | None = None,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     r"""Return, for each step, the smallest :math:`L` for which the descent lemma holds on it.
 
     .. math:: L_t = \frac{2\,(f(x_{t+1}) - f(x_t) - \nabla f(x_t)^\top \Delta_t)}{\|\Delta_t\|^2},
@@ -960,7 +1008,14 @@ def descent_smoothness(values, grads, iterates, *, return_error=False, f_rtol=No
     return L, np.where(ok, err, 0.0)
 
 
-def estimate_constants(problem, x0, *, batch_size=None, safety=2.0, rng=0):
+def estimate_constants(
+    problem: Any,
+    x0: ArrayLike,
+    *,
+    batch_size: int | None = None,
+    safety: float = 2.0,
+    rng: int | np.random.Generator | None = 0,
+) -> dict[str, float]:
     r"""Estimate the theorem's constants at ``x0`` for problems without closed forms.
 
     Returns ``safety`` times: the power-iteration :math:`\|\nabla^2 f(x_0)\|_2`
@@ -1030,21 +1085,21 @@ def estimate_constants(problem, x0, *, batch_size=None, safety=2.0, rng=0):
 
 
 def preconditioned_sgd(
-    problem,
-    x0,
+    problem: Any,
+    x0: ArrayLike,
     *,
-    steps,
-    step_size,
-    rank,
-    damping=1.0,
-    beta=0.9,
-    batch_size=None,
-    factor_batch_size=None,
-    factor_batch="independent",
-    form="curvature",
-    record_stream=False,
-    seed=None,
-):
+    steps: int,
+    step_size: float,
+    rank: int,
+    damping: float = 1.0,
+    beta: float = 0.9,
+    batch_size: int | None = None,
+    factor_batch_size: int | None = None,
+    factor_batch: str = "independent",
+    form: str = "curvature",
+    record_stream: bool = False,
+    seed: int | np.random.Generator | None = None,
+) -> OptimizeResult:
     r"""Run :math:`x_{t+1} = x_t - \eta P_t g_t` (Ginger's :math:`P_t`) and record the run.
 
     At step :math:`t`: draw the factor's samples and update the state with
@@ -1269,22 +1324,22 @@ def _replicate_seeds(seed, replicates):
 
 
 def bound_experiment(
-    problem,
-    x0,
+    problem: Any,
+    x0: ArrayLike,
     *,
-    steps,
-    rank,
-    damping=1.0,
-    beta=0.9,
-    batch_size=None,
-    replicates=1,
-    step_size=None,
-    smoothness=None,
-    factor_bound=None,
-    variance=None,
-    seed=0,
-    **run_options,
-):
+    steps: int,
+    rank: int,
+    damping: float = 1.0,
+    beta: float = 0.9,
+    batch_size: int | None = None,
+    replicates: int = 1,
+    step_size: float | None = None,
+    smoothness: float | None = None,
+    factor_bound: float | None = None,
+    variance: float | None = None,
+    seed: int = 0,
+    **run_options: Any,
+) -> OptimizeResult:
     r"""Run preconditioned SGD and check the theorem and each checkable assumption, for every ``T``.
 
     Constants come from the problem's closed forms unless given. The step size defaults to the
@@ -1406,22 +1461,22 @@ def bound_experiment(
 
 
 def rate_experiment(
-    problem,
-    x0,
+    problem: Any,
+    x0: ArrayLike,
     *,
-    horizons,
-    rank,
-    damping=1.0,
-    beta=0.9,
-    batch_size=None,
-    replicates=1,
-    step_size=None,
-    smoothness=None,
-    factor_bound=None,
-    variance=None,
-    seed=0,
-    **run_options,
-):
+    horizons: Sequence[int],
+    rank: int,
+    damping: float = 1.0,
+    beta: float = 0.9,
+    batch_size: int | None = None,
+    replicates: int = 1,
+    step_size: float | None = None,
+    smoothness: float | None = None,
+    factor_bound: float | None = None,
+    variance: float | None = None,
+    seed: int = 0,
+    **run_options: Any,
+) -> OptimizeResult:
     r"""Measure the empirical rate: log-log slopes of :math:`\min_{t<T}\|\nabla f\|^2` and the mean.
 
     * Exact gradients (``batch_size=None``): one run of ``max(horizons)`` steps with a fixed
@@ -1579,19 +1634,19 @@ def rate_experiment(
 
 
 def violation_experiment(
-    problem,
-    x0,
+    problem: Any,
+    x0: ArrayLike,
     *,
-    multipliers,
-    steps,
-    rank,
-    damping=1.0,
-    beta=0.9,
-    smoothness=None,
-    factor_bound=None,
-    seed=0,
-    **run_options,
-):
+    multipliers: Sequence[float],
+    steps: int,
+    rank: int,
+    damping: float = 1.0,
+    beta: float = 0.9,
+    smoothness: float | None = None,
+    factor_bound: float | None = None,
+    seed: int = 0,
+    **run_options: Any,
+) -> OptimizeResult:
     r"""Run with steps :math:`\eta = \kappa\,\eta_{\max}` and report where the bound fails.
 
     Exact gradients, so the theorem's right-hand side is :math:`2\Delta/(\eta\lambda_{\min}T)`;

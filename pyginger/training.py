@@ -13,12 +13,18 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Callable, Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.sparse.linalg import LinearOperator
 
 from pyginger import _validation as _v
 from pyginger import optim as _optim
+
+if TYPE_CHECKING:
+    from pyginger.mlp import MLP
 
 __all__ = ["train", "compare", "summary_table", "evaluate", "curvature_for"]
 
@@ -45,7 +51,9 @@ def _check_data(func, data):
     return X, y
 
 
-def evaluate(model, theta, X, y):
+def evaluate(
+    model: MLP, theta: ArrayLike, X: ArrayLike, y: ArrayLike
+) -> tuple[float, float | None]:
     """Return the mean loss at ``theta`` on ``(X, y)``, and the accuracy for a classifier.
 
     Parameters
@@ -84,7 +92,16 @@ def evaluate(model, theta, X, y):
     return float(loss), float(np.mean(pred == np.asarray(y)))
 
 
-def curvature_for(optimizer, model, theta, X, y, *, factor_kind="mc", rng=None):
+def curvature_for(
+    optimizer: _optim.Optimizer,
+    model: MLP,
+    theta: ArrayLike,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    factor_kind: str = "mc",
+    rng: np.random.Generator | None = None,
+) -> np.ndarray | LinearOperator | list[tuple[np.ndarray, np.ndarray]] | None:
     """Return the curvature input ``optimizer.step`` needs, computed from ``model`` on a batch.
 
     Parameters
@@ -218,24 +235,24 @@ def _make_bar(progress, total, desc, stream):
 
 
 def train(
-    model,
-    optimizer,
-    data,
-    steps,
+    model: MLP,
+    optimizer: _optim.Optimizer,
+    data: tuple[ArrayLike, ArrayLike],
+    steps: int,
     *,
-    batch_size=None,
-    factor_kind="mc",
-    seed=0,
-    theta=None,
-    state=None,
-    rng=None,
-    eval_every=None,
-    eval_data=None,
-    progress=True,
-    desc=None,
-    stream=None,
-    callback=None,
-):
+    batch_size: int | None = None,
+    factor_kind: str = "mc",
+    seed: int = 0,
+    theta: ArrayLike | None = None,
+    state: tuple[Any, ...] | None = None,
+    rng: np.random.Generator | None = None,
+    eval_every: int | None = None,
+    eval_data: tuple[ArrayLike, ArrayLike] | None = None,
+    progress: bool | str = True,
+    desc: str | None = None,
+    stream: IO[str] | None = None,
+    callback: Callable[[dict[str, Any]], object] | None = None,
+) -> dict[str, Any]:
     r"""Train ``model`` with ``optimizer`` for ``steps`` steps and return the history.
 
     Each step: draw a mini-batch (without replacement; the full data when ``batch_size`` is
@@ -450,18 +467,18 @@ def _copy_generator(rng):
 
 
 def compare(
-    model,
-    optimizers,
-    data,
-    steps,
+    model: MLP,
+    optimizers: Mapping[str, _optim.Optimizer],
+    data: tuple[ArrayLike, ArrayLike],
+    steps: int,
     *,
-    batch_size=None,
-    factor_kind="mc",
-    seed=0,
-    eval_every=None,
-    progress=True,
-    stream=None,
-):
+    batch_size: int | None = None,
+    factor_kind: str = "mc",
+    seed: int = 0,
+    eval_every: int | None = None,
+    progress: bool | str = True,
+    stream: IO[str] | None = None,
+) -> dict[str, dict[str, Any]]:
     r"""Train ``model`` once per optimizer from the same start and on the same mini-batches.
 
     Every run starts from ``model.init(seed)`` with the random stream of ``seed`` (see
@@ -542,7 +559,7 @@ def compare(
     }
 
 
-def summary_table(histories):
+def summary_table(histories: Mapping[str, Mapping[str, Any]]) -> str:
     """Return a plain-text table of training runs: final loss, accuracy, steps and time.
 
     Parameters

@@ -43,3 +43,19 @@ def test_usage_and_unknown_command(capsys):
     assert main(["--help"]) == 0
     assert main(["fly"]) == 2
     assert "unknown command 'fly'" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    import pyginger
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"pyginger {pyginger.__version__}\n"
+    out = subprocess.run(
+        [sys.executable, "-m", "pyginger", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == f"pyginger {pyginger.__version__}\n"
