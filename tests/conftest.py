@@ -1,5 +1,7 @@
 """Shared fixtures: the same core tests run over array libraries and kernel backends."""
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
@@ -12,7 +14,17 @@ settings.register_profile(
     max_examples=40,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile("pyginger")
+# A sweep to run by hand after changing a property or the code under it, so that a property is
+# checked on thousands of random inputs and not only on the 40 examples one Hypothesis version
+# draws: HYPOTHESIS_PROFILE=thorough python -m pytest -m hypothesis (about a minute per test).
+settings.register_profile(
+    "thorough",
+    derandomize=False,
+    deadline=None,
+    max_examples=3000,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "pyginger"))
 
 
 def _namespaces():
