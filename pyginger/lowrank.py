@@ -7,7 +7,7 @@ The tracked curvature is the exponential moving average
 kept as :math:`G_t \approx U \operatorname{diag}(\sigma) U^\top` with ``U`` of shape
 ``(d, tau)`` (orthonormal columns) and ``sigma`` sorted in descending order. The preconditioner
 is the inverse of :math:`G_{t,\gamma} = G_t + \gamma I`, applied by the Woodbury identity in
-``O(d tau)`` time. See ``DESIGN.md`` sections 1-4 for the contract these functions follow.
+``O(d tau)`` time. The mathematics these functions follow is in ``docs/mathematics.md``.
 
 All functions are pure: they return new arrays and never write to their inputs.
 """
@@ -317,8 +317,9 @@ def _eigen_update(kern, xp, U, weights, F, middle, out=None):
     new ``U`` (same library and dtype; written into ``out`` when given, which may be ``U``) and
     the new eigenvalues as a float64 host array, sorted descending.
 
-    Steps (DESIGN section 3): ``C = U^T F``, residual ``P = F - U C``, an orthonormal basis of
-    ``range(P)``, the small eigenproblem, and the rotation ``[U Q] V``.
+    Steps (the curvature form of docs/mathematics.md): ``C = U^T F``, residual
+    ``P = F - U C``, an orthonormal basis of ``range(P)``, the small eigenproblem, and the
+    rotation ``[U Q] V``.
 
     Two algorithms, chosen per call from the small matrices:
 

@@ -151,7 +151,7 @@ def test_float32_state_against_the_float64_shadow(form):
     assert state.U.dtype == np.float32
     # float32 storage: orthonormality and the agreement with the float64 replay are at the
     # float32 rounding level (eps32 = 1.2e-7 times modest factors: sigma/gamma <= ~20 here for
-    # the inverse form's map back, cf. DESIGN.md section 3).
+    # the inverse form's map back, cf. docs/mathematics.md, the inverse form).
     assert np.all(trace.orthogonality <= 64 * EPS32)
     assert np.all(trace.gap_replay <= 1e3 * EPS32)
     assert np.all(trace.gap_replay[5:] > 1e-3 * EPS32)  # and not better than float32 can be
