@@ -814,7 +814,8 @@ def ginger(
       ``lr=0.1, damping=0.03`` is better, on ``regression`` it diverges).
     * **Update form.** Default ``"curvature"`` (eigen-updates :math:`G` itself); the reference
       updates the inverse's low-rank part with Sherman-Morrison (``form="inverse"``), which
-      loses about :math:`\epsilon\sigma/\gamma` relative accuracy (docs/mathematics.md, the inverse form).
+      loses about :math:`\epsilon\sigma/\gamma` relative accuracy (the inverse form of
+      docs/mathematics.md).
     * **Curvature bias correction.** ``debias=True`` by default; the paper and reference do not
       correct the EMA (:math:`G_0 = 0`).
     * **Small residuals.** The reference floors the residual norm at ``1e-8`` before dividing,

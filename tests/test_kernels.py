@@ -167,7 +167,7 @@ def test_two_pass_and_three_pass_agree(backend, k, form, monkeypatch):
     eps = np.finfo(np.float64).eps
     scale = float(slow.sigma[0])
     # The inverse form maps back through 1 / (1 - gamma s), amplifying rounding by
-    # (gamma + sigma) / gamma (docs/mathematics.md, the inverse form), whichever algorithm produced s.
+    # (gamma + sigma) / gamma (docs/mathematics.md), whichever algorithm produced s.
     kappa = (state.damping + scale) / state.damping if form == "inverse" else 1.0
     atol = 1e3 * eps * scale * kappa
     np.testing.assert_allclose(fast.sigma, slow.sigma, rtol=0, atol=atol)
