@@ -26,6 +26,8 @@ from pyginger import dense
 
 __all__ = [
     "curvature_stream",
+    "missed_curvature",
+    "direction_angles",
     "inverse_error_table",
     "training_comparison",
     "format_table",
@@ -75,10 +77,113 @@ def curvature_stream(dim=200, steps=400, *, decay=1.0, seed=0):
     return rng.standard_normal((steps, dim)) * scales
 
 
+def missed_curvature(U, G):
+    r"""Return the share of the top-``tau`` curvature of ``G`` that ``span(U)`` misses.
+
+    .. math:: 1 - \frac{\operatorname{tr}(U^\top G U)}{\lambda_1 + \dots + \lambda_\tau}
+
+    with :math:`\lambda_1 \ge \lambda_2 \ge \dots` the eigenvalues of ``G``. By Ky Fan's maximum
+    principle, :math:`\operatorname{tr}(U^\top G U) \le \lambda_1 + \dots + \lambda_\tau` for
+    any ``U`` with ``tau`` orthonormal columns, with equality when ``span(U)`` is a top-``tau``
+    eigenspace, so the value lies in ``[0, 1]`` and is 0 for the exact eigenvectors. Unlike the
+    principal angles, it weighs each direction by its curvature: if
+    :math:`\lambda_\tau = \lambda_{\tau+1}`, ``U`` may hold either eigenvector (the angle between
+    the two choices is 90 degrees) and misses nothing.
+
+    Parameters
+    ----------
+    U : (d, tau) array_like
+        Orthonormal columns, e.g. a Ginger state's ``U``.
+    G : (d, d) array_like
+        Symmetric positive semi-definite matrix, e.g. from :func:`pyginger.dense.ema_ggn`.
+
+    Returns
+    -------
+    float
+        In ``[0, 1]`` up to rounding (0 when ``G``'s top ``tau`` eigenvalues are all 0).
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match or ``U`` has more columns than rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyginger.demo import missed_curvature
+    >>> G = np.diag([4.0, 1.0, 0.0])
+    >>> missed_curvature(np.eye(3)[:, :2], G)
+    0.0
+    >>> missed_curvature(np.eye(3)[:, [0, 2]], G)  # misses lambda_2 = 1 of 4 + 1
+    0.2
+    """
+    U = np.asarray(U, dtype=np.float64)
+    G = np.asarray(G, dtype=np.float64)
+    if U.ndim != 2 or G.shape != (U.shape[0], U.shape[0]) or U.shape[1] > U.shape[0]:
+        raise ValueError(
+            f"missed_curvature: U must have shape (d, tau) with tau <= d and G shape (d, d), "
+            f"got U {U.shape} and G {G.shape}"
+        )
+    top = np.sort(np.linalg.eigvalsh((G + G.T) / 2))[::-1][: U.shape[1]].sum()
+    if top <= 0.0:
+        return 0.0
+    # Rounding gives about -1e-16 for an exact eigenbasis; Ky Fan's principle says >= 0.
+    return max(0.0, float((top - np.trace(U.T @ G @ U)) / top))
+
+
+def direction_angles(A, B):
+    """Return the angles in degrees between matching columns of ``A`` and ``B``.
+
+    Parameters
+    ----------
+    A, B : (d,) or (d, m) array_like
+        Nonzero vectors, e.g. two preconditioned gradients.
+
+    Returns
+    -------
+    (m,) ndarray
+        Angles in ``[0, 180]`` degrees.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ or a column is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyginger.demo import direction_angles
+    >>> direction_angles(np.array([1.0, 0.0]), np.array([1.0, 1.0]))
+    array([45.])
+    """
+    A = np.asarray(A, dtype=np.float64)
+    B = np.asarray(B, dtype=np.float64)
+    if A.shape != B.shape:
+        raise ValueError(
+            f"direction_angles: A and B must have the same shape, got {A.shape} and {B.shape}"
+        )
+    A, B = A.reshape(A.shape[0], -1), B.reshape(B.shape[0], -1)
+    norm_a, norm_b = np.linalg.norm(A, axis=0), np.linalg.norm(B, axis=0)
+    if not (np.all(norm_a > 0) and np.all(norm_b > 0)):
+        raise ValueError("direction_angles: every column of A and B must be nonzero")
+    A, B = A / norm_a, B / norm_b
+    # 2 atan(|a - b| / |a + b|) for unit a, b: accurate for tiny angles, where arccos of the
+    # cosine cannot resolve less than about 1e-8 radians.
+    angles = 2.0 * np.arctan2(np.linalg.norm(A - B, axis=0), np.linalg.norm(A + B, axis=0))
+    return np.degrees(angles)
+
+
 def inverse_error_table(
     dim=200, ranks=(2, 4, 8, 16, 32), *, steps=400, beta=0.95, damping=1e-3, seed=0
 ):
     r"""Compare Ginger with the exact damped inverse for several ranks and both update forms.
+
+    The exact curvature is the EMA GGN ``G`` of the whole stream (:func:`pyginger.dense.ema_ggn`)
+    and :math:`G_\gamma = G + \gamma I`; ``P`` is the inverse a Ginger state applies. The
+    gradients are those of the quadratic :math:`\frac12 (\theta - \theta_*)^\top G (\theta -
+    \theta_*)` at :math:`\theta = 0`, i.e. :math:`g = -G\theta_*`: the EMA-weighted
+    least-squares loss of the stream with targets :math:`x_t^\top \theta_*`, for 8 seeded
+    Gaussian :math:`\theta_*`.
 
     Parameters
     ----------
@@ -93,11 +198,27 @@ def inverse_error_table(
     Returns
     -------
     list of dict
-        One row per (form, rank): ``form``, ``rank``, ``inverse_rel_fro`` (relative Frobenius
-        error of :math:`G_\gamma^{-1}`), ``best_rank_rel_fro`` (the same error for the best
-        rank-``tau`` truncation of the exact G: the floor any rank-``tau`` method has),
-        ``solve_rel``, ``max_angle`` (largest principal angle to the exact top-``tau``
-        eigenvectors, radians) and ``us_per_update`` (median microseconds).
+        One row per (form, rank):
+
+        - ``form``, ``rank``;
+        - ``inverse_rel_fro``: :math:`\|P - G_\gamma^{-1}\|_F / \|G_\gamma^{-1}\|_F`;
+        - ``best_rank_rel_fro``: the same for the best rank-``tau`` truncation of ``G``, the
+          least any rank-``tau`` approximation can reach;
+        - ``solve_rel``: largest relative error :math:`\|Pv - G_\gamma^{-1}v\| /
+          \|G_\gamma^{-1}v\|` over 8 seeded Gaussian vectors ``v``;
+        - ``step_angle``: largest angle (degrees) between Ginger's step ``P g`` and the exact
+          damped Newton step :math:`G_\gamma^{-1} g` over the 8 gradients;
+          ``best_step_angle``: the same for the best rank-``tau`` truncation;
+        - ``missed_curvature``: :func:`missed_curvature` of Ginger's ``U``;
+        - ``max_angle``: largest principal angle (radians) between ``span(U)`` and the exact
+          top-``tau`` eigenvectors; ``gap``: :math:`\lambda_\tau - \lambda_{\tau+1}` of ``G``
+          (:math:`\lambda_{d+1} = 0`); ``residual``: :math:`\|G U - U
+          \operatorname{diag}(\sigma)\|_2`, how far Ginger's pairs are from eigenpairs of
+          ``G``. The Davis-Kahan theorem bounds :math:`\sin` of the angle by about
+          ``residual / gap``: where the gap is not large against the residual, the ``tau``-th
+          eigenvector turns towards the next ones and the angle is large even when
+          ``missed_curvature`` is tiny, so it says little about the preconditioner;
+        - ``us_per_update``: median microseconds per update.
 
     Raises
     ------
@@ -114,6 +235,9 @@ def inverse_error_table(
     factors = curvature_stream(dim, steps, seed=seed)
     G = dense.ema_ggn(factors, beta)
     exact_inv = dense.damped_inverse(G, damping)
+    lam = np.sort(np.linalg.eigvalsh(G))[::-1]
+    gradients = -G @ np.random.default_rng([seed, 2]).standard_normal((dim, 8))
+    exact_steps = exact_inv @ gradients
     rows = []
     for form in ("curvature", "inverse"):
         for rank in ranks:
@@ -125,8 +249,10 @@ def inverse_error_table(
                 times[t] = time.perf_counter() - start
             metrics = dense.compare(state, G, rng=seed)
             U, sigma = dense.best_rank_truncation(G, rank)
-            best = damping * np.eye(dim) + (U * sigma) @ U.T
-            best_err = np.linalg.norm(np.linalg.inv(best) - exact_inv) / np.linalg.norm(exact_inv)
+            best_inv = dense.damped_inverse((U * sigma) @ U.T, damping)
+            best_err = np.linalg.norm(best_inv - exact_inv) / np.linalg.norm(exact_inv)
+            next_lam = lam[rank] if rank < dim else 0.0
+            residual = np.linalg.norm(G @ state.U - state.U * state.sigma, 2)
             rows.append(
                 {
                     "form": form,
@@ -134,7 +260,16 @@ def inverse_error_table(
                     "inverse_rel_fro": metrics["inverse_rel_fro"],
                     "best_rank_rel_fro": float(best_err),
                     "solve_rel": metrics["solve_rel"],
+                    "step_angle": float(
+                        np.max(direction_angles(pyginger.solve(state, gradients), exact_steps))
+                    ),
+                    "best_step_angle": float(
+                        np.max(direction_angles(best_inv @ gradients, exact_steps))
+                    ),
+                    "missed_curvature": missed_curvature(state.U, G),
                     "max_angle": float(np.max(metrics["principal_angles"])),
+                    "gap": float(lam[rank - 1] - next_lam),
+                    "residual": float(residual),
                     # The first updates include JIT compilation on a cold cache: use the median.
                     "us_per_update": float(np.median(times) * 1e6),
                 }
@@ -187,7 +322,8 @@ def training_comparison(steps=300, *, n=300, hidden=(16, 16), batch_size=50, see
     seed : int, optional
         Seed of the data, the initial parameters and the mini-batch stream.
     progress : bool, optional
-        Show a progress bar per run.
+        Show the progress of each run on stderr (the loss on the current mini-batch): a tqdm bar
+        when tqdm is installed, else a printed line every tenth of the run.
 
     Returns
     -------
@@ -259,43 +395,91 @@ def format_table(rows, columns, headers=None, formats=None) -> str:
     return "\n".join(lines)
 
 
-def _section_inverse(args) -> list:
+#: Printed once under the table of section 1.
+_INVERSE_LEGEND = """\
+P: the inverse Ginger applies; G: the exact EMA GGN of the stream; G_gamma = G + gamma I, with
+gamma the damping.
+  err(G^-1)     ||P - G_gamma^-1||_F / ||G_gamma^-1||_F
+  best          the column on its left for the best rank-tau truncation of the exact G (its
+                top tau eigenpairs); for err(G^-1), no rank-tau approximation does better
+  err(solve)    largest ||P v - G_gamma^-1 v|| / ||G_gamma^-1 v|| over 8 random Gaussian v
+  step angle    angle in degrees between Ginger's step P g and the exact damped Newton step
+                G_gamma^-1 g, for the gradient g of the least-squares loss at 0 with targets
+                x^T theta* (largest over 8 random theta*)
+  missed curv.  share of the exact top-tau curvature lambda_1 + ... + lambda_tau that span(U)
+                misses: 1 - trace(U^T G U) / (lambda_1 + ... + lambda_tau); 0 = all captured
+  us/update     median time of one rank-one update, microseconds
+
+Not in the table: the largest principal angle between span(U) and the exact top-tau
+eigenvectors (curvature form).
+{angle_table}
+residual = ||G U - U diag(sigma)||_2 says how far Ginger's pairs are from eigenpairs of G;
+gap = lambda_tau - lambda_tau+1 of the exact G. Davis-Kahan bounds sin(angle) by about
+residual / gap. Here, as tau grows, the gaps shrink faster than the residual: once the ratio
+nears 1, the tau-th eigenvector turns towards the next ones, a large angle at almost no cost
+in curvature (missed curv.). The angle says little about the preconditioner; the step angle
+does.
+"""
+
+
+def _angle_table(rows) -> str:
+    """Return the three-line table (tau, max angle, residual / gap) under section 1."""
+    rows = [r for r in rows if r["form"] == "curvature"]
+    lines = {
+        "tau": [f"{r['rank']:d}" for r in rows],
+        "max angle (rad)": [f"{r['max_angle']:.2f}" for r in rows],
+        "residual / gap": [
+            f"{r['residual'] / r['gap']:.2f}" if r["gap"] > 0 else "inf" for r in rows
+        ],
+    }
+    width = max(len(c) for cells in lines.values() for c in cells)
+    return "\n".join(
+        f"  {name:16s}" + "".join(f"  {c:>{width}s}" for c in cells)
+        for name, cells in lines.items()
+    )
+
+
+def _inverse_sizes(args):
+    """Return ``(dim, steps, ranks)`` of section 1."""
     dim, steps = (60, 120) if args.quick else (200, 400)
     ranks = (2, 8, 32) if args.quick else (2, 4, 8, 16, 32, 64)
-    ranks = tuple(r for r in ranks if r <= dim)
+    return dim, steps, tuple(r for r in ranks if r <= dim)
+
+
+#: EMA factor and damping of section 1 (the defaults of :func:`inverse_error_table`).
+_BETA, _DAMPING = 0.95, 1e-3
+
+
+def _section_inverse(args) -> list:
+    dim, steps, ranks = _inverse_sizes(args)
     print(
         f"[1] Ginger vs the exact damped inverse: d = {dim}, {steps} rank-one updates, "
-        f"beta = 0.95, damping = 1e-3, seed = {args.seed}",
+        f"beta = {_BETA}, damping = {_DAMPING:g}, seed = {args.seed}",
         flush=True,
     )
-    rows = inverse_error_table(dim, ranks, steps=steps, seed=args.seed)
+    rows = inverse_error_table(
+        dim, ranks, steps=steps, beta=_BETA, damping=_DAMPING, seed=args.seed
+    )
+    columns = {
+        "form": ("form", ""),
+        "rank": ("tau", ""),
+        "inverse_rel_fro": ("err(G^-1)", ".2e"),
+        "best_rank_rel_fro": ("best", ".2e"),
+        "solve_rel": ("err(solve)", ".2e"),
+        "step_angle": ("step angle", ".2f"),
+        "best_step_angle": ("best", ".2f"),
+        "missed_curvature": ("missed curv.", ".1e"),
+        "us_per_update": ("us/update", ".1f"),
+    }
     print(
         format_table(
             rows,
-            [
-                "form",
-                "rank",
-                "inverse_rel_fro",
-                "best_rank_rel_fro",
-                "solve_rel",
-                "max_angle",
-                "us_per_update",
-            ],
-            ["form", "tau", "err(G^-1)", "best rank-tau", "err(solve)", "max angle", "us/update"],
-            {
-                "inverse_rel_fro": ".2e",
-                "best_rank_rel_fro": ".2e",
-                "solve_rel": ".2e",
-                "max_angle": ".2e",
-                "us_per_update": ".1f",
-            },
+            list(columns),
+            [header for header, _ in columns.values()],
+            {key: spec for key, (_, spec) in columns.items()},
         )
     )
-    print(
-        "err(G^-1): relative Frobenius error of Ginger's inverse against the exact dense one;\n"
-        "best rank-tau: the same error for the best rank-tau truncation of the exact G.\n",
-        flush=True,
-    )
+    print(_INVERSE_LEGEND.format(angle_table=_angle_table(rows)), flush=True)
     return rows
 
 
@@ -309,11 +493,18 @@ def _section_training(args):
         f"3 classes): {steps} steps, batch 50, seed = {args.seed}",
         flush=True,
     )
+    if not args.no_progress:
+        print(
+            "    progress (on stderr): the loss on the current mini-batch of 50 points",
+            flush=True,
+        )
     runs = training_comparison(
         steps, n=n, hidden=hidden, seed=args.seed, progress=not args.no_progress
     )
     print(training.summary_table(runs))
     print(
+        f"final loss, accuracy: on all {n} training points after the last step (the progress\n"
+        "display shows the loss on one mini-batch, which varies from batch to batch).\n"
         "ema_ggn is Ginger with tau = d (dense, exact EMA); gauss_newton solves with the exact "
         "mini-batch GGN.\n",
         flush=True,
@@ -337,15 +528,17 @@ def _section_plots(args, error_rows, runs):
     forms = [("curvature", "Ginger, curvature form"), ("inverse", "Ginger, inverse form")]
     for key, label in forms:
         series[label] = [r["inverse_rel_fro"] for r in error_rows if r["form"] == key]
-    series["best rank-tau truncation"] = [
+    series[r"best rank-$\tau$ truncation of the exact G"] = [
         r["best_rank_rel_fro"] for r in error_rows if r["form"] == "curvature"
     ]
     paths = [out / "error_vs_rank.png", out / "loss_curves.png"]
+    dim, steps, _ = _inverse_sizes(args)
     plotting.plot_error_vs_rank(
         ranks,
         series,
-        ylabel="relative error of the damped inverse",
-        title="Ginger vs the exact inverse",
+        ylabel="relative Frobenius error of the damped inverse",
+        title="Ginger vs the exact damped inverse\n"
+        rf"$d$ = {dim}, $\beta$ = {_BETA}, damping $\gamma$ = {_DAMPING:g}, {steps} updates",
         path=paths[0],
     )
     plotting.plot_loss_curves(
@@ -377,7 +570,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="pyginger-demo", help="folder for the PNG plots (default ./pyginger-demo)"
     )
     parser.add_argument("--quick", action="store_true", help="small sizes, for tests")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="do not print the progress of each training run (lines on stderr, or tqdm bars "
+        "when tqdm is installed)",
+    )
     return parser
 
 

@@ -1,9 +1,9 @@
 r"""``minimize`` in the shape of :func:`scipy.optimize.minimize`, driving :mod:`pyginger.optim`.
 
 SciPy's minimizers are deterministic line-search or trust-region methods; this one runs a fixed
-step-size optimizer (Ginger by default) for up to ``maxiter`` iterations, which also suits
-stochastic objectives: pass ``batches`` and every iteration draws a fresh mini-batch. The result
-is a :class:`scipy.optimize.OptimizeResult`.
+step-size optimizer (Ginger by default) until the gradient is small (``gtol``, as SciPy's BFGS) or
+for ``maxiter`` iterations, which also suits stochastic objectives: pass ``batches`` and every
+iteration draws a fresh mini-batch. The result is a :class:`scipy.optimize.OptimizeResult`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from pyginger import optim as _optim
 __all__ = ["minimize"]
 
 #: Options of ``minimize`` itself; every other option goes to the optimizer's constructor.
-_LOOP_OPTIONS = ("maxiter", "gtol", "seed")
+_LOOP_OPTIONS = ("maxiter", "gtol", "norm", "seed")
 _DEFAULT_MAXITER = 1000
-_DEFAULT_GTOL = 1e-6
+#: As :func:`scipy.optimize.minimize` with ``method="BFGS"``: stop when the largest gradient
+#: component (``norm=inf``) is at most 1e-5.
+_DEFAULT_GTOL = 1e-5
+_DEFAULT_NORM = math.inf
 
 STATUS_MESSAGES = {
     0: "Optimization terminated successfully: the gradient norm is at most gtol.",
@@ -30,6 +33,11 @@ STATUS_MESSAGES = {
     2: "Stopped: non-finite value; returning the last finite iterate.",
     99: "`callback` raised `StopIteration`.",
 }
+
+
+def _quiet():
+    """Silence NumPy's floating-point warnings: non-finite results are checked, and stop the run."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
 
 def _accepted_options(ctor):
@@ -98,7 +106,22 @@ def _check_loop_options(loop, tol):
         raise TypeError(f"{func}: options['gtol'] must be a real number, got {gtol!r}")
     if not (math.isfinite(gtol) and gtol >= 0):
         raise ValueError(f"{func}: options['gtol'] must be a finite number >= 0, got {gtol}")
-    return int(maxiter), float(gtol), loop.get("seed", None)
+    norm = loop.get("norm", _DEFAULT_NORM)
+    if isinstance(norm, bool) or not isinstance(norm, numbers.Real):
+        raise TypeError(f"{func}: options['norm'] must be a real number >= 1, got {norm!r}")
+    if not norm >= 1:
+        raise ValueError(f"{func}: options['norm'] must be >= 1 (e.g. 2, or numpy.inf), got {norm}")
+    return int(maxiter), float(gtol), float(norm), loop.get("seed", None)
+
+
+def _divergence_hint(optimizer, by_name):
+    """Return the advice appended to the message when the iterates left the finite range."""
+    lr = optimizer.config.get("lr")
+    if lr is None:
+        return ""
+    now = f"now {lr:g}" if isinstance(lr, numbers.Real) else "now a schedule"
+    where = "options['lr']" if by_name else f"lr of pyginger.optim.{optimizer.name}"
+    return f" The iterates diverged: try a smaller learning rate ({where}, {now})."
 
 
 def _check_x0(x0):
@@ -142,8 +165,10 @@ def minimize(
     Iteration ``k`` takes one optimizer step from :math:`x_k` with the gradient (and, for the
     curvature-based methods, the GGN factor) at :math:`x_k`, then evaluates the objective and
     gradient at :math:`x_{k+1}`. The run ends when the gradient norm is at most ``gtol``
-    (``success=True``), after ``maxiter`` iterations, when a value is not finite, or when the
-    callback raises ``StopIteration``.
+    (``success=True``, ``status=0``; by default the largest gradient component is at most
+    1e-5, as SciPy's BFGS), after ``maxiter`` iterations (``status=1``), at the first value
+    that is not finite (``status=2``; the result holds the last finite iterate), or when the
+    callback raises ``StopIteration`` (``status=99``).
 
     Parameters
     ----------
@@ -174,8 +199,10 @@ def minimize(
     tol : float, optional
         Gradient-norm tolerance; same as ``options["gtol"]`` (which wins if both are given).
     options : dict, optional
-        ``maxiter`` (int, default 1000), ``gtol`` (float, default 1e-6), ``seed`` (for
-        ``batches``); any other key is a hyper-parameter of the method's constructor, e.g.
+        ``maxiter`` (int, default 1000); ``gtol`` (float, default 1e-5) and ``norm`` (the order
+        of the gradient norm compared with it, default ``numpy.inf``: the largest absolute
+        component; 2 for the Euclidean norm), as in SciPy's BFGS; ``seed`` (for ``batches``).
+        Any other key is a hyper-parameter of the method's constructor, e.g.
         ``{"lr": 0.5, "rank": 4, "damping": 1e-3}`` for Ginger (see :mod:`pyginger.optim`).
     callback : callable, optional
         Called after every iteration, as ``callback(intermediate_result)`` (an
@@ -189,8 +216,10 @@ def minimize(
         ``x`` (the last iterate, or the last finite one), ``fun``, ``jac``, ``nit``, ``nfev``,
         ``njev``, ``nfactor`` (factor evaluations), ``success``, ``status`` (0 gradient
         tolerance met, 1 ``maxiter`` reached, 2 non-finite value, 99 callback stop),
-        ``message``, ``history`` (dict of arrays ``loss`` and ``grad_norm``, one entry per
-        iterate from ``x0`` on), ``method`` and ``state`` (the optimizer's final state).
+        ``message`` (for ``status=2`` after a step, with the advice to try a smaller learning
+        rate), ``history`` (dict of arrays ``loss`` and ``grad_norm``, the latter in
+        ``options["norm"]``, one entry per iterate from ``x0`` on), ``method`` and ``state``
+        (the optimizer's final state).
 
     Raises
     ------
@@ -209,8 +238,11 @@ def minimize(
     Notes
     -----
     Differences from SciPy: ``jac`` is required; ``tol`` means the gradient norm; the steps are
-    not line-searched, so the learning rate (``options["lr"]``) matters; in stochastic mode
-    ``fun`` and ``jac`` in the result are mini-batch values and ``success`` is rarely True.
+    not line-searched, so the learning rate (``options["lr"]``) matters: too large a rate makes
+    the iterates grow until a value overflows, which stops the run (``status=2``) without
+    NumPy's overflow warnings, raised neither by the steps nor by ``fun``, ``jac`` and
+    ``factor`` (their non-finite results are what the run checks). In stochastic mode ``fun``
+    and ``jac`` in the result are mini-batch values and ``success`` is rarely True.
 
     Examples
     --------
@@ -227,6 +259,15 @@ def minimize(
     ...                options={"lr": 1.0, "beta1": 0.0, "beta2": 0.0, "rank": 2, "damping": 1e-3})
     >>> res.success, np.round(res.x, 6), res.nit < 50
     (True, array([1., 1.]), True)
+
+    Gradient descent with its default learning rate (0.1) is far too fast for this problem:
+
+    >>> res = minimize(rosen, [-1.2, 1.0], jac=rosen_der, method="sgd")
+    >>> res.status, res.nit
+    (2, 4)
+    >>> print(res.message)  # doctest: +NORMALIZE_WHITESPACE
+    Stopped: non-finite value (objective or gradient at iteration 5); returning the last finite
+    iterate. The iterates diverged: try a smaller learning rate (options['lr'], now 0.1).
     """
     func = "minimize"
     if not callable(fun):
@@ -249,7 +290,7 @@ def minimize(
     if not isinstance(args, tuple):
         args = (args,)
     optimizer, loop = _build_optimizer(method, options)
-    maxiter, gtol, seed = _check_loop_options(loop, tol)
+    maxiter, gtol, norm, seed = _check_loop_options(loop, tol)
     if optimizer.needs is not None and factor is None:
         raise ValueError(
             f"{func}: method {optimizer.name!r} needs factor=callable(x) returning a (d,) or "
@@ -265,12 +306,13 @@ def minimize(
 
     def evaluate(xk, batch):
         counts["nfev"] += 1
-        if jac is True:
-            value, grad = fun(xk, *extra(batch))
-        else:
-            value = fun(xk, *extra(batch))
-            counts["njev"] += 1
-            grad = jac(xk, *extra(batch))
+        with _quiet():
+            if jac is True:
+                value, grad = fun(xk, *extra(batch))
+            else:
+                value = fun(xk, *extra(batch))
+                counts["njev"] += 1
+                grad = jac(xk, *extra(batch))
         value = float(np.asarray(value, dtype=np.float64).reshape(()))
         grad = np.asarray(grad, dtype=np.float64).reshape(-1)
         if grad.shape != xk.shape:
@@ -284,9 +326,13 @@ def minimize(
     def finite(value, grad):
         return math.isfinite(value) and bool(np.all(np.isfinite(grad)))
 
+    def grad_norm(grad):
+        with _quiet():  # a huge finite gradient may overflow the 2-norm: recorded as inf
+            return float(np.linalg.norm(grad, ord=norm))
+
     batch = batches(rng) if batches is not None else None
     f, g = evaluate(x, batch)
-    losses, gnorms = [f], [float(np.linalg.norm(g))]
+    losses, gnorms = [f], [grad_norm(g)]
     state = optimizer.init(x)
     nit, status, note = 0, 1, ""
     if not finite(f, g):
@@ -298,7 +344,8 @@ def minimize(
             curvature = None
             if optimizer.needs is not None:
                 counts["nfactor"] += 1
-                curvature = factor(x, *extra(batch))
+                with _quiet():
+                    curvature = factor(x, *extra(batch))
                 if isinstance(curvature, np.ndarray) or (
                     isinstance(curvature, (list, tuple)) and optimizer.needs != "kfac"
                 ):
@@ -306,7 +353,7 @@ def minimize(
                     if not np.all(np.isfinite(curvature)):
                         status, note = 2, f" (factor at iteration {nit + 1})"
                         break
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            with _quiet():
                 x_new, state_new = optimizer.step(x, g, state, curvature)
             if not np.all(np.isfinite(x_new)):
                 status, note = 2, f" (step at iteration {nit + 1})"
@@ -320,7 +367,7 @@ def minimize(
             x, f, g, state = x_new, f_new, g_new, state_new
             nit += 1
             losses.append(f)
-            gnorms.append(float(np.linalg.norm(g)))
+            gnorms.append(grad_norm(g))
             if callback is not None:
                 try:
                     if wants_result:
@@ -336,6 +383,9 @@ def minimize(
     message = STATUS_MESSAGES[status]
     if status == 2:
         message = message.replace("value", "value" + note)
+        if note != " (at x0)" and (nit > 0 or "factor" not in note):
+            # The run left x0 (or its first step did): a too-large step size is the usual cause.
+            message += _divergence_hint(optimizer, by_name=isinstance(method, str))
     return OptimizeResult(
         x=x,
         fun=f,

@@ -1004,7 +1004,7 @@ class MLP:
         theta = self._check_theta(where, theta)
         X = self._check_X(where, X)
         if y is not None:
-            y = self.loss_fn._check_targets(where, y, X.shape[0], self.n_out)
+            y = self._check_targets(where, y, X.shape[0])
         if kind == "exact":
             return self._exact_factor(theta, X)
         gen = _v.make_rng(where, rng) if kind == "mc" else None
@@ -1165,8 +1165,30 @@ class MLP:
     def _check_data(self, where, theta, X, y):
         theta = self._check_theta(where, theta)
         X = self._check_X(where, X)
-        y = self.loss_fn._check_targets(where, y, X.shape[0], self.n_out)
+        y = self._check_targets(where, y, X.shape[0])
         return theta, X, y
+
+    def _check_targets(self, where, y, n):
+        """Check ``y`` against the loss; hint at the other loss when the targets suit it."""
+        c, loss = self.n_out, getattr(self.loss_fn, "name", None)
+        arr = np.asarray(y) if isinstance(y, (np.ndarray, list, tuple)) else None
+        is_int = arr is not None and arr.dtype != np.bool_ and np.issubdtype(arr.dtype, np.integer)
+        is_float = arr is not None and np.issubdtype(arr.dtype, np.floating)
+        if loss == "mse" and is_int and arr.shape in ((n,), (n, 1)) and arr.shape != (n, c):
+            # One integer per sample: class labels, while MSE wants one real per output.
+            other = ", or y.reshape(-1, 1) for integer regression targets" if c == 1 else ""
+            raise ValueError(
+                f"{where}: y holds one integer per sample (shape {arr.shape}), but the loss is "
+                f"MSE, which needs real targets of shape ({n}, {c}); for class labels build the "
+                f'model with loss="cross_entropy" (one output per class){other}'
+            )
+        if loss == "cross_entropy" and is_float and c > 1 and arr.shape == (n, c):
+            raise TypeError(
+                f"{where}: y holds {c} reals per sample (shape {arr.shape}), but the loss is "
+                f"cross-entropy, which needs integer class labels of shape ({n},): for one-hot "
+                f'rows use y.argmax(axis=1); for real targets build the model with loss="mse"'
+            )
+        return self.loss_fn._check_targets(where, y, n, c)
 
     def _check_tangent(self, where, v):
         v = _v.as_real_array(where, "v", v)

@@ -15,6 +15,27 @@ import numpy as np
 __all__ = ["plot_loss_curves", "plot_error_vs_rank"]
 
 
+#: Line styles, one per series in turn: a different marker, dash pattern and marker size each,
+#: the first markers hollow and largest, so that series with equal values (e.g. the two update
+#: forms of Ginger, which agree to rounding) stay visible on top of each other.
+_STYLES = (
+    {"marker": "o", "linestyle": "-", "markersize": 11, "markerfacecolor": "none"},
+    {"marker": "s", "linestyle": "--", "markersize": 7},
+    {"marker": "^", "linestyle": ":", "markersize": 5},
+    {"marker": "D", "linestyle": "-.", "markersize": 4},
+    {"marker": "v", "linestyle": (0, (5, 1, 1, 1, 1, 1)), "markersize": 4},
+    {"marker": "x", "linestyle": (0, (1, 3)), "markersize": 5},
+)
+
+
+def _style(i, *, markers=True):
+    """Return the keyword arguments of ``Axes.plot`` for the ``i``-th series."""
+    style = dict(_STYLES[i % len(_STYLES)])
+    if not markers:
+        style = {"linestyle": style["linestyle"]}
+    return style
+
+
 def _figure_and_axes(func, ax, figsize):
     try:
         from matplotlib.figure import Figure
@@ -61,6 +82,8 @@ def plot_loss_curves(
     histories, *, key="loss", ax=None, logy=True, title=None, xlabel="step", ylabel=None, path=None
 ):
     """Plot one loss curve per optimizer, e.g. the histories of :func:`pyginger.training.train`.
+
+    Each curve has its own colour and dash pattern, so overlapping curves stay distinguishable.
 
     Parameters
     ----------
@@ -110,8 +133,9 @@ def plot_loss_curves(
         raise ValueError(f"{func}: histories must contain at least one curve, got none")
     series = {name: _series(func, name, curve, key) for name, curve in histories.items()}
     fig, ax = _figure_and_axes(func, ax, (6.0, 4.0))
-    for name, (x, y) in series.items():
-        ax.plot(x, y, label=str(name), linewidth=1.5)
+    for i, (name, (x, y)) in enumerate(series.items()):
+        # Long curves: no markers, only a distinct dash pattern per optimizer.
+        ax.plot(x, y, label=str(name), linewidth=1.5, **_style(i, markers=False))
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -128,6 +152,9 @@ def plot_error_vs_rank(
     ranks, errors, *, ax=None, logy=True, title=None, ylabel="relative error", path=None
 ):
     """Plot approximation errors against the rank ``tau``, one line per series.
+
+    Each series has its own colour, marker, marker size and dash pattern (the first one with
+    large hollow markers), so that series with equal values remain visible on top of each other.
 
     Parameters
     ----------
@@ -182,8 +209,8 @@ def plot_error_vs_rank(
             )
         series[name] = y
     fig, ax = _figure_and_axes(func, ax, (6.0, 4.0))
-    for name, y in series.items():
-        ax.plot(x, y, marker="o", label=str(name))
+    for i, (name, y) in enumerate(series.items()):
+        ax.plot(x, y, label=str(name), linewidth=1.5, zorder=2 + i, **_style(i))
     if logy:
         ax.set_yscale("log")
     ax.set_xscale("log", base=2)

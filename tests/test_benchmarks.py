@@ -199,6 +199,7 @@ def test_main_bench_quick_prints_every_section(capsys, tmp_path):
     ):
         assert heading in text
     assert "numba-parallel" in text and "Yardstick" in text
+    _assert_plain_wording(text)
     with open(out_csv, newline="") as fh:
         sections = {row["section"] for row in csv.DictReader(fh)}
     assert {"triad", "dgemm", "update", "dense", "memory"} <= sections
@@ -207,3 +208,163 @@ def test_main_bench_quick_prints_every_section(capsys, tmp_path):
 def test_main_bench_rejects_bad_arguments(capsys):
     assert main_bench(["--dims", "ten"]) == 2
     assert "expected integers" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Wording of the verdicts
+# ---------------------------------------------------------------------------------------------
+
+
+def _assert_plain_wording(text):
+    """No internal labels; every verdict names its target."""
+    assert "issue" not in text.lower()
+    for line in text.splitlines():
+        if "NOT met" in line or "SLOWER" in line or " met (" in line:
+            assert "target" in line, line
+        if "NOT met" in line:
+            assert line.count("NOT met") <= line.count("(target"), line
+
+
+def _row(op, dim, rank, fraction, backend="numba", median_s=1.0, min_s=None):
+    return {
+        "min_s": median_s if min_s is None else min_s,
+        "op": op,
+        "backend": backend,
+        "dim": dim,
+        "rank": rank,
+        "dtype": "float64",
+        "fraction": fraction,
+        "median_s": median_s,
+        "skipped": "",
+    }
+
+
+def _memory_row(backend, in_place, extra):
+    u = 1_000_000 * 16 * 8
+    return {
+        "backend": backend,
+        "in_place": in_place,
+        "k": 1,
+        "u_bytes": u,
+        "factor_bytes": 8_000_000,
+        "rss_peak_bytes": extra * u,
+    }
+
+
+def test_targets_name_every_target_and_judge_only_what_applies():
+    from pyginger.benchmarks import _targets
+
+    rows = [
+        _row("update", 1_000_000, 16, 0.35),
+        _row("update_inplace", 1_000_000, 16, 0.35),
+        _row("solve", 1_000_000, 16, 0.75),
+        _row("update", 1000, 4, 0.1, median_s=2.0),
+        _row("update", 1000, 4, 0.1, backend="numpy", median_s=1.0),
+    ]
+    # Linear-scaling pairs only below d = 1e5: the target does not apply there.
+    ratios = [{"op": "update", "backend": "numba", "dim_from": 1000, "per_10x": 2.0}]
+    memory = [_memory_row("numba", True, 0.0), _memory_row("numpy", False, 2.5)]
+    lines = _targets(rows, ratios, 20.0, [], memory, [], cache_bytes=32 << 20)
+    text = "\n".join(lines)
+    _assert_plain_wording(text)
+    assert "update, tau <= 16: min 35.0% -> met (target >= 30%)" in text
+    assert "min 35.0% -> met (target >= 30%), NOT met (target in place >= 40%)" in text
+    assert "min 75.0% -> met (target >= 70%), NOT met (target stretch >= 80%)" in text
+    assert "linear scaling: not judged in this run (needs two sizes from d = 1e5 up)" in text
+    assert "numba/numpy time: worst 2.00 -> NOT met (target <= 1, numba no slower)" in text
+    assert "numba, in place: |U| + 0.00 |U| -> met (target <= 2 |U| + O(d))" in text
+    # The NumPy reference is shown for comparison, without a verdict.
+    (numpy_line,) = [line for line in lines if "numpy, pure" in line]
+    assert "met" not in numpy_line and "no target" in numpy_line
+    # 128 MB of U at d = 1e6, tau = 16 do not fit a 32 MiB cache: no cache remark.
+    assert "cache" not in text
+    # In a 480 MiB cache they do: the figures are then flagged as cache bandwidth.
+    cached = "\n".join(_targets(rows, ratios, 20.0, [], memory, [], cache_bytes=480 << 20))
+    assert "U fits in the 480 MiB last-level cache at some of these sizes" in cached
+
+
+def test_rates_above_the_bandwidth_are_explained():
+    from pyginger.benchmarks import _cache_note
+
+    assert _cache_note([_row("solve", 1_000_000, 16, 0.9)], 32 << 20) == []
+    # 1e6 * 16 * 8 bytes = 122 MiB of U: inside a 480 MiB cache, the rate is cache bandwidth.
+    note = "\n".join(_cache_note([_row("solve", 1_000_000, 16, 2.04)], 480 << 20))
+    assert "1 measurement(s) above 100% of the bandwidth (up to 204%: solve numba" in note
+    assert "in 1 of them U (d * tau * itemsize bytes, at most 122.1 MiB) fits in the" in note
+    assert "cache bandwidth" in note
+    # The same rate with U far larger than the cache: a low yardstick, not the cache.
+    note = "\n".join(_cache_note([_row("solve", 1_000_000, 16, 2.04)], 32 << 20))
+    assert "larger than the cache" in note and "load average" in note
+
+
+def test_scaling_and_overhead_flags_name_the_target():
+    from pyginger.benchmarks import format_overhead, format_scaling
+
+    ratios = [
+        {
+            "op": "update",
+            "backend": "numba",
+            "rank": 4,
+            "dim_from": d,
+            "dim_to": 10 * d,
+            "dim_ratio": 10.0,
+            "time_ratio": 3.0,
+            "per_10x": 3.0,
+        }
+        for d in (1000, 100_000)
+    ]
+    lines = format_scaling(ratios, min_dim=100_000).splitlines()
+    assert "outside" not in lines[1] and lines[2].endswith("(outside 8-12)")
+    rows = [
+        _row("update", 1000, 4, 0.1, median_s=2.0),
+        _row("update", 1000, 4, 0.1, backend="numpy", median_s=1.0),
+        _row("update", 1000, 8, 0.1, median_s=1.0),
+        _row("update", 1000, 8, 0.1, backend="numpy", median_s=2.0),
+    ]
+    text = format_overhead(rows, dim=1000)
+    assert "SLOWER (target: no slower than numpy)" in text.splitlines()[1]
+    assert text.splitlines()[2].endswith("no slower")
+
+
+def test_a_slower_median_that_the_fastest_samples_contradict_is_no_verdict():
+    from pyginger.benchmarks import _targets, format_overhead
+
+    # Medians 1.02 vs 1.00, fastest samples 0.9 vs 1.0: load slowed numba's samples, the
+    # kernel is not slower. Neither the table nor the targets may call it a miss.
+    rows = [
+        _row("update", 1000, 4, 0.1, median_s=1.02, min_s=0.9),
+        _row("update", 1000, 4, 0.1, backend="numpy", median_s=1.0, min_s=1.0),
+    ]
+    table = format_overhead(rows, dim=1000)
+    assert table.splitlines()[1].endswith("slower median, not in the fastest samples (0.90): noise")
+    text = "\n".join(_targets(rows, [], 20.0, [], [], [], cache_bytes=32 << 20))
+    _assert_plain_wording(text)
+    assert "worst 1.02 -> undecided: the fastest samples give 0.90" in text
+    # A miss at another rank that the fastest samples confirm is still reported as one.
+    rows += [
+        _row("update", 1000, 8, 0.1, median_s=1.01, min_s=1.2),
+        _row("update", 1000, 8, 0.1, backend="numpy", median_s=1.0, min_s=1.0),
+    ]
+    text = "\n".join(_targets(rows, [], 20.0, [], [], [], cache_bytes=32 << 20))
+    assert "worst 1.01 -> NOT met (target <= 1, numba no slower)" in text
+
+
+def test_mlp_ratio_verdicts_name_the_target():
+    from pyginger.benchmarks.mlp import format_mlp_ratios
+
+    result = {
+        "sizes": (4, 3),
+        "batch": 2,
+        "repeats": 1,
+        "activation": "tanh",
+        "loss": "mse",
+        "num_params": 15,
+        "predict_s": 1e-3,
+        "loss_and_grad_s": 4e-3,
+        "ggn_matvec_s": 2e-3,
+        "loss_and_grad_ratio": 4.0,
+        "ggn_matvec_ratio": 2.0,
+    }
+    text = format_mlp_ratios(result)
+    assert "4.00x  -> NOT met (target <= 3x)" in text
+    assert "2.00x  -> met (target <= 4x)" in text

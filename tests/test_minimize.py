@@ -1,5 +1,7 @@
 """pyginger.minimize: SciPy-shaped results, stopping rules, errors, and real problems."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -72,7 +74,9 @@ def test_jac_true_and_list_x0_and_args():
         options={"lr": 0.1, "maxiter": 3000},
     )
     assert res.success, res.message
-    assert_allclose(res.x, [1.0, 2.0], atol=1e-6)
+    # The gradient is x - shift, so the default gtol (1e-5 on its largest component) bounds
+    # the error componentwise.
+    assert np.max(np.abs(res.x - [1.0, 2.0])) <= 1e-5
     assert res.nfev == res.njev == res.nit + 1 and res.nfactor == 0
 
 
@@ -86,7 +90,8 @@ def test_maxiter_and_tol_are_honoured():
     loose = minimize(fun, np.zeros(4), jac=jac, method="sgd", tol=1e-2)
     tight = minimize(fun, np.zeros(4), jac=jac, method="sgd", tol=1e-8)
     assert loose.success and tight.success and loose.nit < tight.nit
-    assert np.linalg.norm(loose.jac) <= 1e-2 < loose.history["grad_norm"][-2]
+    # The default norm is the largest absolute component, as SciPy's BFGS.
+    assert np.max(np.abs(loose.jac)) <= 1e-2 < loose.history["grad_norm"][-2]
     # options["gtol"] wins over tol
     res = minimize(fun, np.zeros(4), jac=jac, method="sgd", tol=1e-8, options={"gtol": 1e-2})
     assert res.nit == loose.nit
@@ -140,7 +145,8 @@ def test_non_finite_loss_stops_with_last_finite_iterate():
     assert not res.success and res.status == 2
     assert res.message == (
         "Stopped: non-finite value (objective or gradient at iteration 2); returning the last "
-        "finite iterate."
+        "finite iterate. The iterates diverged: try a smaller learning rate (options['lr'], "
+        "now 1.5)."
     )
     assert res.nit == 1 and res.x[0] == -2.0 and res.fun == 4.0
     assert_array_equal(res.history["loss"], [1.0, 4.0])
@@ -157,6 +163,7 @@ def test_non_finite_gradient_and_factor_stop():
 
     res = minimize(fun, np.zeros(4), jac=bad_jac, method="adam")
     assert res.status == 2 and res.nit == 2 and np.all(np.isfinite(res.jac))
+    assert "try a smaller learning rate (options['lr'], now 0.001)" in res.message
 
     def bad_factor(x):
         return np.full_like(L, np.inf)
@@ -164,9 +171,41 @@ def test_non_finite_gradient_and_factor_stop():
     res = minimize(fun, np.zeros(4), jac=jac, factor=bad_factor)
     assert res.status == 2 and res.nit == 0 and "factor" in res.message
     assert_array_equal(res.x, np.zeros(4))
+    # Bad values at x0 are not the learning rate's fault: no advice about it.
+    assert "learning rate" not in res.message
 
     res = minimize(lambda x: np.nan, np.zeros(2), jac=lambda x: np.zeros(2), method="sgd")
     assert res.status == 2 and "at x0" in res.message and not res.success
+    assert "learning rate" not in res.message
+
+
+def test_divergence_stops_at_the_first_overflow_without_warnings():
+    # Gradient descent with the default lr 0.1 on Rosenbrock from (-1.2, 1): the gradient
+    # there is ~(-216, -88), so x jumps to ~(20, 10) and then grows doubly exponentially
+    # (x1 <- x1 - 0.1 * 400 x1^3): rosen overflows at the 5th evaluation after x0.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning may escape (pytest does the same)
+        res = minimize(rosen, [-1.2, 1.0], jac=rosen_der, method="sgd")
+    assert res.status == 2 and not res.success and res.nit == 4
+    assert np.all(np.isfinite(res.x)) and np.isfinite(res.fun) and np.all(np.isfinite(res.jac))
+    assert res.fun == rosen(res.x) and res.history["loss"].size == 5
+    assert res.message == (
+        "Stopped: non-finite value (objective or gradient at iteration 5); returning the last "
+        "finite iterate. The iterates diverged: try a smaller learning rate (options['lr'], "
+        "now 0.1)."
+    )
+    # The advice works: lr = 1e-3 is below 2 / 1002, 2 over the largest Hessian eigenvalue at
+    # the minimum, and gradient descent then converges (slowly, along the curved valley).
+    res = minimize(
+        rosen, [-1.2, 1.0], jac=rosen_der, method="sgd", options={"lr": 1e-3, "maxiter": 40_000}
+    )
+    assert res.success, res.message
+
+
+def test_divergence_advice_for_an_optimizer_instance():
+    res = minimize(rosen, [-1.2, 1.0], jac=rosen_der, method=optim.sgd(lr=0.5))
+    assert res.status == 2
+    assert res.message.endswith("try a smaller learning rate (lr of pyginger.optim.sgd, now 0.5).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,6 +263,24 @@ def test_gradient_of_wrong_shape_is_reported():
         minimize(None, [0.0], jac=True)
 
 
+def test_gradient_norm_option():
+    fun, jac, _, _ = quadratic()
+    for norm in (2, np.inf, 1):
+        res = minimize(fun, np.zeros(4), jac=jac, method="sgd", options={"norm": norm})
+        assert res.success and res.status == 0
+        assert res.message == (
+            "Optimization terminated successfully: the gradient norm is at most gtol."
+        )
+        # The recorded norms are the ones compared with gtol (default 1e-5): the run stops at
+        # the first iterate that meets it.
+        assert res.history["grad_norm"][-1] == np.linalg.norm(res.jac, ord=norm)
+        assert res.history["grad_norm"][-1] <= 1e-5 < res.history["grad_norm"][-2]
+    with pytest.raises(ValueError, match=r"minimize: options\['norm'\] must be >= 1"):
+        minimize(fun, np.zeros(4), jac=jac, method="sgd", options={"norm": 0.5})
+    with pytest.raises(TypeError, match=r"minimize: options\['norm'\] must be a real number"):
+        minimize(fun, np.zeros(4), jac=jac, method="sgd", options={"norm": "inf"})
+
+
 # ---------------------------------------------------------------------------------------------
 # Real problems: Rosenbrock, nonlinear least squares, stochastic mini-batches
 # ---------------------------------------------------------------------------------------------
@@ -254,6 +311,18 @@ def test_rosenbrock(method, options):
     # ~1e-6 / 0.4 of (1, 1).
     assert_allclose(res.x, [1.0, 1.0], atol=1e-5)
     assert res.fun < 1e-10
+
+
+def test_rosenbrock_with_default_options_succeeds():
+    res = minimize(rosen, [-1.2, 1.0], jac=rosen_der, factor=rosen_factor)
+    assert res.success and res.status == 0, res.message
+    assert res.method == "ginger" and res.nit < 1000
+    # Stopped by the default gtol: the largest gradient component is at most 1e-5.
+    assert np.max(np.abs(res.jac)) <= 1e-5
+    # Near (1, 1) the Hessian's smallest eigenvalue is ~0.4, so |x - 1| <~ |grad|_2 / 0.4
+    # <= sqrt(2) 1e-5 / 0.4 ~ 3.5e-5, and f ~ x^T H x / 2 is below 1e-9.
+    assert_allclose(res.x, [1.0, 1.0], atol=5e-5)
+    assert res.fun < 1e-9
 
 
 def _exponential_fit(seed=0, m=40):

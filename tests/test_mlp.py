@@ -536,6 +536,39 @@ def test_shape_mismatch_errors(ce_problem):
         model.vjp(theta, X, np.zeros((4, 3)))
 
 
+def test_targets_of_the_other_loss_get_a_hint():
+    X = np.zeros((5, 2))
+    labels = np.array([0, 1, 2, 1, 0])
+    mse = MLP([2, 4, 3])  # the default loss is MSE
+    for y in (labels, labels[:, None], list(labels)):
+        with pytest.raises(
+            ValueError,
+            match=r"MLP.loss_and_grad: y holds one integer per sample \(shape \(5,( 1)?\)\), "
+            r"but the loss is MSE, which needs real targets of shape \(5, 3\); for class labels "
+            r'build the model with loss="cross_entropy" \(one output per class\)$',
+        ):
+            mse.loss_and_grad(mse.init(), X, y)
+    # With a single output, integer regression targets are plausible too: both fixes named.
+    single = MLP([2, 1])
+    with pytest.raises(ValueError, match=r'loss="cross_entropy" .*, or y.reshape\(-1, 1\)'):
+        single.loss(single.init(), X, labels)
+    assert np.isfinite(single.loss(single.init(), X, labels[:, None]))  # (n, 1) ints: regression
+    # Integer one-hot rows are valid MSE targets; float one-hot rows are not class labels.
+    onehot = np.eye(3)[labels]
+    assert np.isfinite(mse.loss(mse.init(), X, onehot.astype(int)))
+    ce = MLP([2, 4, 3], loss="cross_entropy")
+    with pytest.raises(
+        TypeError,
+        match=r"MLP.loss: y holds 3 reals per sample \(shape \(5, 3\)\), but the loss is "
+        r"cross-entropy, .* for one-hot rows use y.argmax\(axis=1\)",
+    ):
+        ce.loss(ce.init(), X, onehot)
+    assert ce.loss(ce.init(), X, onehot.argmax(axis=1)) == ce.loss(ce.init(), X, labels)
+    # ggn_factor(kind="empirical") checks its targets the same way.
+    with pytest.raises(ValueError, match=r"MLP.ggn_factor: y holds one integer per sample"):
+        mse.ggn_factor(mse.init(), X, labels, kind="empirical")
+
+
 def test_label_and_value_errors(ce_problem):
     model, theta, X, y = ce_problem
     with pytest.raises(

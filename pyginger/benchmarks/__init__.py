@@ -44,6 +44,7 @@ from pyginger.benchmarks.bandwidth import (
     triad_bandwidth,
 )
 from pyginger.benchmarks.core import (
+    _no_slower,
     bench_update,
     crossover_dim,
     dense_crossover,
@@ -195,12 +196,58 @@ def _write_csv(path, sections):
         writer.writerows(records)
 
 
-def _verdict(ok):
-    return "met" if ok else "NOT met"
+#: Linear scaling is judged on pairs of sizes from this ``d`` up: below it the fixed per-call
+#: cost dominates and ``U`` fits in cache (see section 3 of the command).
+SCALING_FROM_DIM = 100_000
 
 
-def _targets(rows, ratios, bandwidth, gemm, memory, dense):
-    """Lines that state each performance target (core issue, then issue 6) and the figure."""
+def _verdict(ok, target):
+    """Return ``"met (target ...)"`` or ``"NOT met (target ...)"``: a verdict names its target."""
+    return f"{'met' if ok else 'NOT met'} (target {target})"
+
+
+def _u_bytes(row):
+    return row["dim"] * row["rank"] * np.dtype(row["dtype"]).itemsize
+
+
+def _cache_note(rows, cache_bytes):
+    """Say why a rate above 100% of the streaming bandwidth is possible, for rows that show one.
+
+    The triad's arrays are made several times larger than the last-level cache, so the yardstick
+    is the bandwidth of main memory; an update or solve whose ``U`` fits in that cache reads it
+    from there, faster.
+    """
+    fast = [r for r in rows if not r["skipped"] and r["fraction"] > 1.0]
+    if not fast:
+        return []
+    top = max(fast, key=lambda r: r["fraction"])
+    cached = [r for r in fast if _u_bytes(r) <= cache_bytes]
+    lines = [
+        f"{len(fast)} measurement(s) above 100% of the bandwidth (up to "
+        f"{100 * top['fraction']:.0f}%: {top['op']} {top['backend']}, d = {top['dim']}, "
+        f"tau = {top['rank']})."
+    ]
+    if cached:
+        largest = max(_u_bytes(r) for r in cached)
+        lines.append(
+            f"  in {len(cached)} of them U (d * tau * itemsize bytes, at most "
+            f"{largest / 2**20:.1f} MiB) fits in the last-level cache ({cache_bytes >> 20} MiB):"
+        )
+        lines.append(
+            "  U stays in the cache between calls, so these rates are cache bandwidth; the "
+            "triad's arrays are larger than the cache and measure main memory."
+        )
+    if len(cached) < len(fast):
+        lines.append(
+            f"  in {len(fast) - len(cached)} of them U is larger than the cache: there the triad "
+            "was probably slowed by other work (see the load average), which makes the yardstick "
+            "low."
+        )
+    return lines
+
+
+def _targets(rows, ratios, bandwidth, gemm, memory, dense, cache_bytes):
+    """Lines that state each performance target, the figure measured and whether it is met."""
 
     def pick(op, min_dim=1, max_rank=None, rank=None, backend="numba"):
         return [
@@ -214,52 +261,90 @@ def _targets(rows, ratios, bandwidth, gemm, memory, dense):
             and not r["skipped"]
         ]
 
-    lines = ["core issue:"]
+    def in_cache(picked):
+        if any(_u_bytes(r) <= cache_bytes for r in picked):
+            return (
+                f" [U fits in the {cache_bytes >> 20} MiB last-level cache at some of these "
+                "sizes: cache, not memory bandwidth; larger --dims judge memory]"
+            )
+        return ""
+
+    lines = ["Speed, as % of the triad bandwidth (numba kernels; d >= 1e6 unless stated):"]
     big_updates = pick("update", min_dim=1_000_000, max_rank=16)
     big_inplace = pick("update_inplace", min_dim=1_000_000, max_rank=16)
     big_solves = pick("solve", min_dim=1_000_000)
-    worst_update = min((r["fraction"] for r in big_updates), default=math.nan)
-    worst_inplace = min((r["fraction"] for r in big_inplace), default=math.nan)
-    worst_solve = min((r["fraction"] for r in big_solves), default=math.nan)
     if big_updates:
+        worst = min(r["fraction"] for r in big_updates)
         lines.append(
-            f"  update (numba), d >= 1e6, tau <= 16: min {100 * worst_update:.1f}% of bandwidth "
-            f"(target >= 30%) -> {_verdict(worst_update >= 0.30)}"
+            f"  update, tau <= 16: min {100 * worst:.1f}% -> {_verdict(worst >= 0.30, '>= 30%')}; "
+            "its new U is fresh memory the OS zero-fills first (one more write of |U|)"
+            + in_cache(big_updates)
         )
     else:
-        lines.append("  update (numba), d >= 1e6, tau <= 16: not measured in this run")
+        lines.append("  update, tau <= 16: not measured in this run (needs --dims up to 1e6)")
     if big_inplace:
+        worst = min(r["fraction"] for r in big_inplace)
         lines.append(
-            f"  update in place (numba), d >= 1e6, tau <= 16: min {100 * worst_inplace:.1f}% "
-            f"(target >= 30%) -> {_verdict(worst_inplace >= 0.30)}"
+            f"  update in place, tau <= 16: min {100 * worst:.1f}% -> "
+            f"{_verdict(worst >= 0.30, '>= 30%')}, {_verdict(worst >= 0.40, 'in place >= 40%')}"
+            + in_cache(big_inplace)
         )
     if big_solves:
+        worst = min(r["fraction"] for r in big_solves)
         lines.append(
-            f"  solve (numba), d >= 1e6: min {100 * worst_solve:.1f}% of bandwidth on its traffic "
-            f"(target >= 70%) -> {_verdict(worst_solve >= 0.70)}"
+            f"  solve, on its own traffic: min {100 * worst:.1f}% -> "
+            f"{_verdict(worst >= 0.70, '>= 70%')}, {_verdict(worst >= 0.80, 'stretch >= 80%')}"
+            + in_cache(big_solves)
         )
     else:
-        lines.append("  solve (numba), d >= 1e6: not measured in this run")
-    # Below d = 1e5 the fixed per-call cost dominates and U sits in cache: judge the slope above.
-    upd = [r for r in ratios if r["op"] == "update" and r["backend"] == "numba"]
-    upd = [r for r in upd if r["dim_from"] >= 100_000] or upd
+        lines.append("  solve: not measured in this run (needs --dims up to 1e6)")
+    wide = pick("update", min_dim=1_000_000, rank=64)
+    skinny = [g["gflops"] for g in gemm if g["k"] < 100 and g["blas_threads"] == 1]
+    if wide and skinny:
+        rate, ref = min(r["gflops"] for r in wide), max(skinny)
+        lines.append(
+            f"  update, tau = 64: {rate:.1f} GFLOP/s for the whole update, {100 * rate / ref:.0f}% "
+            f"of one-thread DGEMM of the rotation's shape ({ref:.1f}) -> "
+            f"{_verdict(rate >= 0.6 * ref, '>= 60% in the rotation pass')} (the whole update is "
+            "a lower bound for the pass)"
+        )
+    upd = [
+        r
+        for r in ratios
+        if r["op"] == "update" and r["backend"] == "numba" and r["dim_from"] >= SCALING_FROM_DIM
+    ]
     if upd:
         lo, hi = min(r["per_10x"] for r in upd), max(r["per_10x"] for r in upd)
         lines.append(
-            f"  update (numba) time per 10x d, from d = {upd[0]['dim_from']} up: {lo:.1f} to "
-            f"{hi:.1f} (target 8-12) -> {_verdict(lo >= 8 and hi <= 12)}"
+            f"  update time per 10x d, from d = {upd[0]['dim_from']} up: {lo:.1f} to {hi:.1f} -> "
+            f"{_verdict(lo >= 8 and hi <= 12, '8-12, linear in d')}"
+        )
+    else:
+        lines.append(
+            f"  linear scaling: not judged in this run (needs two sizes from d = "
+            f"{SCALING_FROM_DIM:.0e} up)".replace("e+0", "e")
         )
     pairs = {}
     for r in rows:
         if r["op"] == "update" and r["dim"] == 1000 and not r["skipped"]:
-            pairs.setdefault(r["rank"], {})[r["backend"]] = r["median_s"]
-    ratios_1k = [p["numba"] / p["numpy"] for p in pairs.values() if {"numba", "numpy"} <= set(p)]
-    if ratios_1k:
-        worst = max(ratios_1k)
-        lines.append(
-            f"  update at d = 1e3, numba/numpy time: worst {worst:.2f} (target <= 1) -> "
-            f"{_verdict(worst <= 1.0)}"
-        )
+            pairs.setdefault(r["rank"], {})[r["backend"]] = r
+    judged = [
+        _no_slower(p["numba"], p["numpy"]) for p in pairs.values() if {"numba", "numpy"} <= set(p)
+    ]
+    if judged:
+        # A miss the fastest samples confirm outweighs a median that only load made slower.
+        missed = [j for j in judged if j[2] == "NOT met"]
+        noisy = [j for j in judged if j[2] == "noise"]
+        median, best, kind = max(missed or noisy or judged)
+        line = f"  update at d = 1e3, numba/numpy time: worst {median:.2f} -> "
+        if kind == "noise":
+            line += (
+                f"undecided: the fastest samples give {best:.2f} (load on the machine; "
+                "target <= 1, numba no slower)"
+            )
+        else:
+            line += _verdict(kind == "met", "<= 1, numba no slower")
+        lines.append(line)
     if dense:
         where = crossover_dim(dense)
         lines.append(
@@ -267,42 +352,20 @@ def _targets(rows, ratios, bandwidth, gemm, memory, dense):
             f"{where if where is not None else '(beyond the sizes measured)'} "
             "(expected near 100 on 2 cores)"
         )
-    lines.append("issue 6:")
-    if big_inplace:
-        lines.append(
-            f"  update in place (numba), d >= 1e6, tau <= 16: min {100 * worst_inplace:.1f}% "
-            f"(target >= 40%) -> {_verdict(worst_inplace >= 0.40)}"
-        )
-    if big_updates:
-        lines.append(
-            f"  pure update (numba), same sizes: min {100 * worst_update:.1f}% (the new U's "
-            "memory comes fresh from the OS, which zero-fills it: one more write of |U|)"
-        )
-    if big_solves:
-        lines.append(
-            f"  solve (numba), d >= 1e6: {100 * worst_solve:.1f}% (target >= 80%) -> "
-            f"{_verdict(worst_solve >= 0.80)}"
-        )
-    wide = pick("update", min_dim=1_000_000, rank=64)
-    skinny = [g["gflops"] for g in gemm if g["k"] < 100 and g["blas_threads"] == 1]
-    if wide and skinny:
-        rate, ref = min(r["gflops"] for r in wide), max(skinny)
-        lines.append(
-            f"  update (numba), tau = 64, d >= 1e6: {rate:.1f} GFLOP/s for the whole update, "
-            f"{100 * rate / ref:.0f}% of one-thread DGEMM of the rotation's shape ({ref:.1f}); "
-            f"target >= 60% in the rotation pass -> {_verdict(rate >= 0.6 * ref)} (whole update "
-            "is a lower bound for the pass)"
-        )
+    if memory:
+        lines.append("Peak memory of one update, k = 1 (|U| is the state's own U):")
     for r in memory:
         if r["k"] == 1 and math.isfinite(r["rss_peak_bytes"]):
             ratio = r["rss_peak_bytes"] / r["u_bytes"]
             mode = "in place" if r.get("in_place") else "pure"
+            figure = f"  {r['backend']}, {mode}: |U| + {ratio:.2f} |U|"
+            if r["backend"] != "numba":
+                # The NumPy twin is the readable reference, not the kernel the optimizers run.
+                lines.append(figure + " (the NumPy reference, for comparison: no target)")
+                continue
             # Overall peak = the state's own U + the update's extra; O(d) slack: a few vectors.
             ok = r["rss_peak_bytes"] <= r["u_bytes"] + 8 * r["factor_bytes"]
-            lines.append(
-                f"  peak memory of one update ({r['backend']}, {mode}, k = 1): |U| + {ratio:.2f} "
-                f"|U| (target <= 2 |U| + O(d)) -> {_verdict(ok)}"
-            )
+            lines.append(f"{figure} -> {_verdict(ok, '<= 2 |U| + O(d)')}")
     lines.append(f"(bandwidth yardstick: {bandwidth:.1f} GB/s, best STREAM triad of this run)")
     return lines
 
@@ -365,9 +428,9 @@ def main_bench(argv=None) -> int:
         f"{repeats} samples, U in {dtype.name}"
     )
     _say(
-        f"machine: {cores} cores, last-level cache {cache_size() >> 20} MiB, "
-        f"{available_memory() / 2**30:.1f} GiB available; numpy {np.__version__}, "
-        f"numba {numba.__version__}"
+        f"machine: {cores} cores, last-level cache {cache_size() >> 20} MiB (the largest CPU "
+        f"cache the OS reports), {available_memory() / 2**30:.1f} GiB available; numpy "
+        f"{np.__version__}, numba {numba.__version__}"
     )
     with contextlib.suppress(OSError, AttributeError):
         load = os.getloadavg()[0]
@@ -461,6 +524,8 @@ def main_bench(argv=None) -> int:
             progress=lambda batch: _say(format_update_table(batch, header=False)),
         )
     sections.append(("update", rows))
+    for line in _cache_note(rows, cache_size()):
+        _say(line)
     algorithms = [
         r for r in rows if r["op"] == "update" and r["backend"] == "numba" and r["algorithms"]
     ]
@@ -475,13 +540,13 @@ def main_bench(argv=None) -> int:
     # 3. scaling ----------------------------------------------------------------------------
     _section("3. Linear scaling in d: time ratio between consecutive d (target 8-12 per 10x d)")
     _say("(below d ~ 1e5 the fixed per-call cost dominates and U fits in cache; the target is")
-    _say(" judged from d = 1e5 up)")
+    _say(" judged from d = 1e5 up, and only those pairs are flagged)")
     ratios = (
         scaling_ratios(rows, op="update", backend="numba")
         + scaling_ratios(rows, op="update", backend="numpy")
         + scaling_ratios(rows, op="solve", backend="numba")
     )
-    _say(format_scaling(ratios))
+    _say(format_scaling(ratios, min_dim=SCALING_FROM_DIM))
     sections.append(("scaling", ratios))
 
     # 4. dense crossover --------------------------------------------------------------------
@@ -549,7 +614,7 @@ def main_bench(argv=None) -> int:
 
     # targets -------------------------------------------------------------------------------
     _section("Targets")
-    for line in _targets(rows, ratios, bandwidth, gemm, memory, dense):
+    for line in _targets(rows, ratios, bandwidth, gemm, memory, dense, cache_size()):
         _say(line)
     if args.output:
         _write_csv(args.output, sections)

@@ -1,11 +1,11 @@
 """What the machine can do: streaming bandwidth, DGEMM rate, and the thread pools behind them.
 
-A Ginger update is memory-bound (DESIGN.md section 4), so its speed is judged against the memory
-bandwidth of the machine it runs on, measured in the same run. This module measures that yardstick
-with a STREAM-style triad ``a = b + s * c`` and the rate of dense matrix products (for the rotation
-``[U q] V``, which becomes compute-bound at large ``tau``), and it controls the two thread pools
-that compete for the cores: Numba's (``numba.set_num_threads``) and OpenBLAS's (NumPy and SciPy each
-ship their own copy).
+A Ginger update is memory-bound (it streams ``U`` through the processor once or twice), so its
+speed is judged against the memory bandwidth of the machine it runs on, measured in the same run.
+This module measures that yardstick with a STREAM-style triad ``a = b + s * c`` and the rate of
+dense matrix products (for the rotation ``[U q] V``, which becomes compute-bound at large ``tau``),
+and it controls the two thread pools that compete for the cores: Numba's
+(``numba.set_num_threads``) and OpenBLAS's (NumPy and SciPy each ship their own copy).
 
 Thread pools on small machines
 ------------------------------

@@ -1,6 +1,6 @@
 """Cost of the MLP's backward pass and GGN product relative to its forward pass.
 
-The target of issue 3: on a 784-256-256-10 network with a batch of 256, ``loss_and_grad`` should
+The target: on a 784-256-256-10 network with a batch of 256, ``loss_and_grad`` should
 cost at most 3x ``predict`` and ``ggn_matvec`` at most 4x. The counts of multiply-adds predict about
 2.3x and 3.5x (see :class:`pyginger.mlp.MLP`, Notes); elementwise work and memory traffic add the
 rest. Timings are wall-clock medians, so they depend on the machine and on its load.
@@ -153,8 +153,8 @@ def format_mlp_ratios(result):
     >>> print(format_mlp_ratios(result))
     MLP 784-256-256-10 (tanh, cross_entropy), d = 269322, batch 256, median of 21
       predict           2.000 ms   1.00x
-      loss_and_grad     5.000 ms   2.50x  (target <= 3x: ok)
-      ggn_matvec        7.000 ms   3.50x  (target <= 4x: ok)
+      loss_and_grad     5.000 ms   2.50x  -> met (target <= 3x)
+      ggn_matvec        7.000 ms   3.50x  -> met (target <= 4x)
     """
     sizes = "-".join(str(s) for s in result["sizes"])
     lines = [
@@ -164,9 +164,9 @@ def format_mlp_ratios(result):
     ]
     for name, target in (("loss_and_grad", 3.0), ("ggn_matvec", 4.0)):
         ratio = result[f"{name}_ratio"]
-        verdict = "ok" if ratio <= target else "OVER"
+        verdict = "met" if ratio <= target else "NOT met"
         lines.append(
             f"  {name:<16}{1e3 * result[f'{name}_s']:>7.3f} ms   {ratio:.2f}x  "
-            f"(target <= {target:g}x: {verdict})"
+            f"-> {verdict} (target <= {target:g}x)"
         )
     return "\n".join(lines)
