@@ -253,9 +253,9 @@ def _column_norms(X, xp) -> np.ndarray:
 GRAM_MIN = 1.0 / 2.0
 
 #: How often each update algorithm ran in this process (``"two-pass"``, ``"three-pass"``,
-#: ``"three-pass+reorth"``, ``"cholqr"``, ``"householder-qr"``) and how each small eigenproblem
-#: was solved (``"secular-eig"``, see :mod:`pyginger._secular`, or ``"dense-eig"``); read by the
-#: benchmarks.
+#: ``"three-pass+reorth"``, ``"residual-reorth"``, ``"cholqr"``, ``"householder-qr"``) and how
+#: each small eigenproblem was solved (``"secular-eig"``, see :mod:`pyginger._secular`, or
+#: ``"dense-eig"``); read by the benchmarks.
 ALGORITHM_COUNTS: collections.Counter = collections.Counter()
 
 _EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
@@ -383,15 +383,36 @@ def _eigen_update(kern, xp, U, weights, F, middle, out=None):
         else:
             basis, to_basis, R = P, np.zeros((1, 0)), np.zeros((0, 1))
     else:
-        Qp, Rp = xp.linalg.qr(P)
-        W, s, Zt = np.linalg.svd(_backend.to_host(Rp), full_matrices=False)
-        keep = s > tol
-        # P = Qp Rp = (Qp W) diag(s) Zt: the new orthonormal directions are Qp W[:, keep].
-        basis, to_basis, R = _contiguous(Qp, xp), W[:, keep], s[keep, None] * Zt[keep]
+        basis, R = _residual_basis(kern, xp, U, P, tol, 0.7 * float(np.max(f_norms)))
+        to_basis = np.eye(R.shape[0])
 
     lam, V = _small_problem(C, R, middle, weights, tau)
     B = to_basis @ V[tau:]  # (columns of basis, tau)
     return _rotate(kern, U, V[:tau], basis, B, out), np.maximum(lam, 0.0)
+
+
+def _residual_basis(kern, xp, U, P, tol, small):
+    """Orthonormal directions ``Q`` orthogonal to ``span(U)`` spanning ``P``, and ``R = Q^T P``.
+
+    ``P`` (d, k) is the residual ``F - U C``; its directions of singular value ``<= tol`` are
+    rounding noise and are dropped. A kept direction of singular value ``s`` carries the residual's
+    rounding error (``~eps |F|``, in any direction, ``span(U)`` included) amplified by ``1 / s``:
+    with nearly dependent columns (``F = [f, f + 1e-12 g]``) each column is large, yet one
+    direction of ``P`` is tiny and far from orthogonal to ``U``. When some ``s`` is below ``small``
+    the directions are projected off ``span(U)`` and re-orthonormalized twice ("twice is
+    enough"), which makes them orthogonal to ``U`` to working precision whatever their size.
+    """
+    Qp, Rp = xp.linalg.qr(P)
+    W, s, _ = np.linalg.svd(_backend.to_host(Rp), full_matrices=False)
+    keep = s > tol
+    # P = Qp Rp = (Qp W) diag(s) Z^T: the kept directions are Qp W[:, keep].
+    Q = _contiguous(Qp @ _backend.from_host(W[:, keep], Qp), xp)
+    if np.any(s[keep] < small):
+        ALGORITHM_COUNTS["residual-reorth"] += 1
+        for _ in range(2):
+            Q = kern.axpy_lowrank(1.0, Q, U, kern.small_in(-kern.small_out(kern.project(U, Q)), U))
+            Q = _contiguous(xp.linalg.qr(Q)[0], xp)
+    return Q, _backend.to_host(Q.T @ P)
 
 
 def update(
