@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from pyginger import benchmarks
 from pyginger.benchmarks import (
     bench_update,
     blas_threads,
@@ -168,7 +169,10 @@ def test_update_memory_is_not_quadratic():
         assert r["traced_peak_bytes"] < 1e-2 * r["d2_bytes"]
 
 
-def test_main_bench_quick_prints_every_section(capsys, tmp_path):
+def test_main_bench_quick_prints_every_section(capsys, tmp_path, monkeypatch):
+    # Two dense sizes are enough to print the crossover section; the quick default's five took
+    # two thirds of this test's time (each measurement has a budget of seconds).
+    monkeypatch.setattr(benchmarks, "QUICK_DENSE_DIMS", (50, 100))
     out_csv = tmp_path / "bench.csv"
     code = main_bench(
         [
