@@ -73,14 +73,26 @@ def check_positive_int(func: str, name: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_bool(func: str, name: str, value) -> bool:
+    """Return ``value`` as a bool after checking it is ``True`` or ``False`` (not 1, "no", ...)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{func}: {name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
 def check_float_dtype(func: str, name: str, dtype) -> np.dtype:
-    """Return ``numpy.dtype(dtype)`` after checking it is float32 or float64."""
+    """Return ``numpy.dtype(dtype)`` after checking it is native float32 or float64."""
+    message = f"{func}: {name} must be float32 or float64 (e.g. numpy.float32), got {dtype!r}"
+    if dtype is None:  # numpy.dtype(None) is float64: callers pass their default explicitly
+        raise TypeError(message)
     try:
         dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt not in FLOAT_DTYPES:
-        raise TypeError(f"{func}: {name} must be float32 or float64, got {dtype!r}")
+    except (TypeError, ValueError):  # "flaot32", "float32 ", another library's dtype object
+        raise TypeError(message) from None
+    # A byte-swapped ">f8" is refused too (it compares unequal to float64): kernels read native
+    # floats.
+    if not (dt.isnative and dt in FLOAT_DTYPES):
+        raise TypeError(message)
     return dt
 
 
@@ -218,7 +230,11 @@ def make_rng(func: str, rng) -> np.random.Generator:
 
 def _dtype_name(dtype) -> str:
     name = getattr(dtype, "name", None)
-    return name if isinstance(name, str) else str(dtype)
+    if not isinstance(name, str):
+        return str(dtype)
+    if isinstance(dtype, np.dtype) and not dtype.isnative:  # ">f8" is not float64 to the kernels
+        return f"{name} with non-native byte order ({dtype.str!r})"
+    return name
 
 
 def _lib_name(xp) -> str:

@@ -514,6 +514,7 @@ def update(
     kern = _select_kernels("update", backend, xp)
     if reorth_every is not None:
         reorth_every = _v.check_positive_int("update", "reorth_every", reorth_every)
+    overwrite_state = _v.check_bool("update", "overwrite_state", overwrite_state)
     # NaN and inf are caught in the first pass over the factor (its Gram matrix or U^T F), which
     # saves a pass of its own: about 10% of an update at tau = 4.
     F = _v.check_operand("update", "factor", factor, xp, state.dim, state.U.dtype, finite=False)

@@ -179,12 +179,6 @@ def _check_rho(func, rho):
     return _v.check_positive_finite(func, "rho", rho)
 
 
-def _check_bool(func, name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{func}: {name} must be True or False, got {type(value).__name__}")
-    return bool(value)
-
-
 def _check_theta(func, theta):
     """Return ``theta`` as a finite float32/float64 vector (a fresh array when converted)."""
     if isinstance(theta, np.ndarray) and theta.dtype in _v.FLOAT_DTYPES:
@@ -428,7 +422,7 @@ def sgd(
     func = "sgd"
     lr = _check_lr(func, lr)
     momentum = _check_unit(func, "momentum", momentum)
-    nesterov = _check_bool(func, "nesterov", nesterov)
+    nesterov = _v.check_bool(func, "nesterov", nesterov)
 
     def init(theta):
         theta = _check_theta("sgd.init", theta)
@@ -727,7 +721,7 @@ def _check_common(func, lr, beta1, beta2, damping, rho, debias):
         _check_unit(func, "beta2", beta2),
         _v.check_positive_finite(func, "damping", damping),
         _check_rho(func, rho),
-        _check_bool(func, "debias", debias),
+        _v.check_bool(func, "debias", debias),
     )
 
 
@@ -868,7 +862,7 @@ def ginger(
     if reorth_every is not None:
         reorth_every = _v.check_positive_int(func, "reorth_every", reorth_every)
     # How the state is stored, not what is computed: left out of the config (and checkpoints).
-    overwrite_state = _check_bool(func, "overwrite_state", overwrite_state)
+    overwrite_state = _v.check_bool(func, "overwrite_state", overwrite_state)
 
     def init(theta):
         where = "ginger.init"

@@ -394,6 +394,10 @@ def test_lists_are_accepted_and_converted():
             "init: dtype must be float32 or float64",
         ),
         ({"dim": 5, "rank": 2, "dtype": np.float16}, TypeError, "init: dtype must be float32 or"),
+        # Unparseable names once fell through to float64 (numpy.dtype("float64") == None).
+        ({"dim": 5, "rank": 2, "dtype": "flaot32"}, TypeError, "init: dtype must be float32 or"),
+        ({"dim": 5, "rank": 2, "dtype": "float32 "}, TypeError, "init: dtype must be float32 or"),
+        ({"dim": 5, "rank": 2, "dtype": ">f8"}, TypeError, "init: dtype must be float32 or"),
     ],
 )
 def test_init_rejects_bad_input(kwargs, error, match):
@@ -648,3 +652,18 @@ def test_nearly_dependent_factor_columns_keep_u_orthonormal(d, tau, k, seed):
     # beta = 0: the new curvature is F F^T, of rank 2 up to 1e-12; its top eigenvalue is kept.
     top = np.linalg.eigvalsh(F @ F.T)[-1]
     assert new.sigma[0] == pytest.approx(top, rel=1e3 * EPS64)
+
+
+@pytest.mark.parametrize("flag", ["False", "no", 1, 0, None, np.array([True])])
+def test_overwrite_state_must_be_a_bool(flag):
+    state = pyginger.init(5, 2)
+    U0 = state.U.copy()
+    with pytest.raises(TypeError, match="update: overwrite_state must be True or False"):
+        pyginger.update(state, np.ones(5), overwrite_state=flag)
+    assert np.array_equal(state.U, U0)
+
+
+def test_byte_swapped_operand_is_named_as_such():
+    state = pyginger.init(5, 2)
+    with pytest.raises(TypeError, match=r"got float64 with non-native byte order \('>f8'\)"):
+        pyginger.update(state, np.ones(5, dtype=">f8"))
