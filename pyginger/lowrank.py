@@ -125,7 +125,8 @@ def init(
         If ``dim``/``rank`` are not integers, ``damping`` is not a real number, or ``dtype`` is
         not a float32/float64 type.
     ValueError
-        If ``dim < 1``, ``rank`` is outside ``[1, dim]``, or ``damping`` is not finite and > 0.
+        If ``dim < 1``, ``rank`` is outside ``[1, dim]``, or ``damping`` is not finite and at
+        least the smallest normal float, 2.2e-308.
 
     See Also
     --------
@@ -141,6 +142,8 @@ def init(
     dim = _v.check_dim("init", dim)
     rank = _v.check_rank("init", rank, dim)
     damping = _v.check_positive_finite("init", "damping", damping)
+    if damping < np.finfo(np.float64).tiny:  # subnormal: 1 / damping, the inverse's scale, is inf
+        raise ValueError(f"init: damping must be at least 2.2e-308 (a normal float), got {damping}")
     xp = _backend.resolve_namespace(xp)
     if xp is np:
         dt = _v.check_float_dtype("init", "dtype", np.float64 if dtype is None else dtype)
@@ -475,7 +478,9 @@ def update(
         dtype, or an option has the wrong type.
     ValueError
         If ``factor`` has the wrong shape or non-finite entries, ``beta`` is outside
-        ``[0, 1)``, or ``form``/``backend``/``reorth_every`` is not one of the accepted values.
+        ``[0, 1)``, ``form``/``backend``/``reorth_every`` is not one of the accepted values, or
+        ``form="inverse"`` with a damping whose square is not a normal float (outside
+        :data:`INVERSE_FORM_DAMPING`).
 
     See Also
     --------
@@ -515,6 +520,8 @@ def update(
     if reorth_every is not None:
         reorth_every = _v.check_positive_int("update", "reorth_every", reorth_every)
     overwrite_state = _v.check_bool("update", "overwrite_state", overwrite_state)
+    if form == "inverse":
+        _check_inverse_form_damping(state.damping)
     # NaN and inf are caught in the first pass over the factor (its Gram matrix or U^T F), which
     # saves a pass of its own: about 10% of an update at tau = 4.
     F = _v.check_operand("update", "factor", factor, xp, state.dim, state.U.dtype, finite=False)
@@ -542,6 +549,21 @@ def update(
     return GingerState(
         U=U_new, sigma=_backend.from_host(sigma_new, U_new), damping=gamma, step=step
     )
+
+
+#: Damping range of the inverse form: it stores ``s = sigma / (gamma (gamma + sigma))`` and maps
+#: back with ``gamma**2``, so ``gamma**2`` must be a normal float64 (1e-154 ... 1e154); beyond,
+#: ``s`` or the map back underflows or overflows and the state would be silently wrong.
+INVERSE_FORM_DAMPING = (1e-154, 1e154)
+
+
+def _check_inverse_form_damping(gamma):
+    lo, hi = INVERSE_FORM_DAMPING
+    if not lo <= gamma <= hi:
+        raise ValueError(
+            f"update: form='inverse' needs {lo:g} <= damping <= {hi:g} (it divides by "
+            f"damping**2), got {gamma!r}; form='curvature' works at any damping"
+        )
 
 
 def _inverse_form_update(kern, xp, U, sigma, gamma, beta, F, out=None):
@@ -697,7 +719,9 @@ def _scale_and_weights(state, inverse):
     sigma = _backend.to_host(state.sigma)
     gamma = state.damping
     if inverse:
-        return 1.0 / gamma, -sigma / (gamma * (gamma + sigma))
+        # sigma / (gamma + sigma) <= 1 first: gamma * (gamma + sigma) underflows to 0 for
+        # gamma < ~1e-162 and would give 0 / 0 = NaN where sigma = 0.
+        return 1.0 / gamma, -(sigma / (gamma + sigma)) / gamma
     return gamma, sigma
 
 

@@ -667,3 +667,27 @@ def test_byte_swapped_operand_is_named_as_such():
     state = pyginger.init(5, 2)
     with pytest.raises(TypeError, match=r"got float64 with non-native byte order \('>f8'\)"):
         pyginger.update(state, np.ones(5, dtype=">f8"))
+
+
+@pytest.mark.parametrize("gamma", [1e-200, 1e-300, 1e300])
+def test_extreme_damping_solves_exactly_or_is_refused(gamma):
+    # gamma (gamma + sigma) underflowed to 0 for gamma < ~1e-162, so sigma = 0 gave 0 / 0 = NaN:
+    # the initial state's inverse must be I / gamma, to the two roundings of v * (1 / gamma).
+    state = pyginger.init(5, 2, damping=gamma)
+    v = np.arange(1.0, 6.0)
+    assert_allclose(pyginger.solve(state, v), v / gamma, rtol=2 * EPS64, atol=0)
+    assert_allclose(pyginger.to_dense(state, inverse=True), np.eye(5) / gamma, rtol=2 * EPS64)
+    # With curvature: G_gamma^{-1} is I / gamma off span(U) and 1 / (gamma + sigma) on it; a
+    # vector orthogonal to U comes back divided by gamma, to rounding (Woodbury's two terms
+    # cancel on it exactly in exact arithmetic: its U^T v is ~eps |v|, times 1 / gamma).
+    state = pyginger.update(state, np.array([1.0, 2.0, 0.0, 0.0, 0.0]), beta=0.5)
+    w = np.array([2.0, -1.0, 3.0, 0.0, 1.0])  # orthogonal to the factor, so to span(U)
+    assert_allclose(pyginger.solve(state, w), w / gamma, rtol=0, atol=10 * EPS64 * 4 / gamma)
+    # The inverse form stores gamma**2-scaled values: refused where gamma**2 is not normal.
+    with pytest.raises(ValueError, match="update: form='inverse' needs 1e-154 <= damping"):
+        pyginger.update(state, np.ones(5), form="inverse")
+
+
+def test_subnormal_damping_is_refused():
+    with pytest.raises(ValueError, match="init: damping must be at least 2.2e-308"):
+        pyginger.init(5, 2, damping=1e-320)
