@@ -64,6 +64,11 @@ def resolve_namespace(xp: ModuleType | None) -> ModuleType:
         raise TypeError("init: xp other than NumPy needs the package array-api-compat")
     if getattr(xp, "__name__", "") in ("numpy", "array_api_compat.numpy"):
         return np
+    if not callable(getattr(xp, "zeros", None)):
+        raise TypeError(
+            "init: xp must be an array namespace (a module such as numpy, cupy or "
+            f"array_api_strict), got {type(xp).__name__} {xp!r}"
+        )
     probe = xp.zeros(1)
     return array_namespace_of(probe)
 

@@ -122,11 +122,12 @@ def init(
     Raises
     ------
     TypeError
-        If ``dim``/``rank`` are not integers, ``damping`` is not a real number, or ``dtype`` is
-        not a float32/float64 type.
+        If ``dim``/``rank`` are not integers, ``damping`` is not a real number, ``dtype`` is
+        not a float32/float64 type, or ``xp`` is not an array namespace.
     ValueError
-        If ``dim < 1``, ``rank`` is outside ``[1, dim]``, or ``damping`` is not finite and at
-        least the smallest normal float, 2.2e-308.
+        If ``dim < 1``, ``rank`` is outside ``[1, dim]``, ``dim * rank`` is more elements than
+        an array can address, or ``damping`` is not finite and at least the smallest normal
+        float, 2.2e-308.
 
     See Also
     --------
@@ -141,6 +142,8 @@ def init(
     """
     dim = _v.check_dim("init", dim)
     rank = _v.check_rank("init", rank, dim)
+    if dim * rank > np.iinfo(np.intp).max // 8:  # U's bytes must be addressable
+        raise ValueError(f"init: U would hold dim * rank = {dim * rank} elements, too many")
     damping = _v.check_positive_finite("init", "damping", damping)
     if damping < np.finfo(np.float64).tiny:  # subnormal: 1 / damping, the inverse's scale, is inf
         raise ValueError(f"init: damping must be at least 2.2e-308 (a normal float), got {damping}")

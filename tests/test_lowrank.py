@@ -398,6 +398,8 @@ def test_lists_are_accepted_and_converted():
         ({"dim": 5, "rank": 2, "dtype": "flaot32"}, TypeError, "init: dtype must be float32 or"),
         ({"dim": 5, "rank": 2, "dtype": "float32 "}, TypeError, "init: dtype must be float32 or"),
         ({"dim": 5, "rank": 2, "dtype": ">f8"}, TypeError, "init: dtype must be float32 or"),
+        ({"dim": 5, "rank": 2, "xp": "numpy"}, TypeError, "init: xp must be an array namespace"),
+        ({"dim": 2**70, "rank": 1}, ValueError, "init: U would hold dim \\* rank = "),
     ],
 )
 def test_init_rejects_bad_input(kwargs, error, match):
