@@ -80,6 +80,22 @@ def check_bool(func: str, name: str, value) -> bool:
     return bool(value)
 
 
+def refuse_non_real(func: str, name: str, x) -> None:
+    """Raise a TypeError if ``x`` holds complex, boolean, string or object values.
+
+    NumPy would cast complex to float with only a ComplexWarning, dropping the imaginary part,
+    and would turn ``"1.0"`` or booleans into numbers: all silently wrong for parameters.
+    """
+    kind = np.asarray(x).dtype.kind if not hasattr(x, "dtype") else np.dtype(x.dtype).kind
+    if kind == "c":
+        raise TypeError(
+            f"{func}: {name} must be real, got complex values; pass {name}.real if the "
+            "imaginary part is zero"
+        )
+    if kind not in "fiu":
+        raise TypeError(f"{func}: {name} must hold real numbers, got dtype {np.asarray(x).dtype}")
+
+
 def check_float_dtype(func: str, name: str, dtype) -> np.dtype:
     """Return ``numpy.dtype(dtype)`` after checking it is native float32 or float64."""
     message = f"{func}: {name} must be float32 or float64 (e.g. numpy.float32), got {dtype!r}"

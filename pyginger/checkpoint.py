@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from pyginger import _validation as _v
 from pyginger import lowrank
 from pyginger import optim as _optim
 
@@ -284,6 +285,7 @@ def save(
     spec = _flatten(state, arrays, "state")
     theta_key = None
     if theta is not None:
+        _v.refuse_non_real("save", "theta", theta)  # load reads real floats only
         theta_key = "theta"
         arrays[theta_key] = np.array(theta, copy=True)
     meta = {

@@ -883,12 +883,14 @@ class GingerOperator(LinearOperator):
         super().__init__(dtype=state.U.dtype, shape=(state.dim, state.dim))
 
     def _matmat(self, X):
+        if np.iscomplexobj(X):  # a real operator: apply it to both parts (exact, not a cast)
+            return self._matmat(np.real(X)) + 1j * self._matmat(np.imag(X))
+        _v.refuse_non_real("GingerOperator", "x", X)
         X = np.asarray(X, dtype=self.dtype)
         return _apply("GingerOperator", self.state, X, None, self.inverse)
 
     def _matvec(self, x):
-        x = np.asarray(x, dtype=self.dtype).reshape(-1)
-        return _apply("GingerOperator", self.state, x, None, self.inverse)
+        return self._matmat(np.reshape(x, (-1, 1))).reshape(-1)
 
     _rmatvec = _matvec
     _rmatmat = _matmat

@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from pyginger import _validation as _v
 from pyginger import optim as _optim
 
 __all__ = ["minimize"]
@@ -124,7 +125,30 @@ def _divergence_hint(optimizer, by_name):
     return f" The iterates diverged: try a smaller learning rate ({where}, {now})."
 
 
+def _checked_value(func, value):
+    """Return ``fun``'s value as a float; a real scalar (or size-1 array) is required."""
+    if isinstance(value, (str, bytes, bool, np.bool_)) or np.iscomplexobj(value):
+        raise TypeError(f"{func}: fun must return a real scalar, got {value!r}")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "fiu" or arr.size != 1:
+        raise TypeError(
+            f"{func}: fun must return a real scalar, got an array of shape {arr.shape} and "
+            f"dtype {arr.dtype}"
+        )
+    return float(arr.reshape(()))
+
+
+def _checked_gradient(func, grad, shape):
+    """Return the gradient as a float64 vector of ``shape`` (that of x0), refusing any other."""
+    _v.refuse_non_real(func, "gradient", grad)
+    arr = np.asarray(grad, dtype=np.float64)
+    if arr.shape != shape:
+        raise ValueError(f"{func}: the gradient must have shape {shape} like x0, got {arr.shape}")
+    return arr
+
+
 def _check_x0(x0):
+    _v.refuse_non_real("minimize", "x0", x0)
     try:
         x = np.atleast_1d(np.asarray(x0, dtype=np.float64))
     except (TypeError, ValueError):
@@ -308,17 +332,18 @@ def minimize(
         counts["nfev"] += 1
         with _quiet():
             if jac is True:
-                value, grad = fun(xk, *extra(batch))
+                out = fun(xk, *extra(batch))
+                if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                    raise TypeError(
+                        f"{func}: with jac=True, fun must return (value, gradient), got "
+                        f"{type(out).__name__}"
+                    )
+                value, grad = out
             else:
                 value = fun(xk, *extra(batch))
                 counts["njev"] += 1
                 grad = jac(xk, *extra(batch))
-        value = float(np.asarray(value, dtype=np.float64).reshape(()))
-        grad = np.asarray(grad, dtype=np.float64).reshape(-1)
-        if grad.shape != xk.shape:
-            raise ValueError(
-                f"{func}: the gradient must have shape {xk.shape} like x0, got {grad.shape}"
-            )
+        value, grad = _checked_value(func, value), _checked_gradient(func, grad, xk.shape)
         if jac is True:
             counts["njev"] += 1
         return value, grad

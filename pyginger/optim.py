@@ -181,6 +181,7 @@ def _check_rho(func, rho):
 
 def _check_theta(func, theta):
     """Return ``theta`` as a finite float32/float64 vector (a fresh array when converted)."""
+    _v.refuse_non_real(func, "theta", theta)
     if isinstance(theta, np.ndarray) and theta.dtype in _v.FLOAT_DTYPES:
         arr = theta
     else:

@@ -218,3 +218,12 @@ def test_save_rejects_what_it_cannot_store(tmp_path):
     with pytest.raises(TypeError, match="save: optimizer must be a pyginger.optim.Optimizer"):
         checkpoint.save(tmp_path / "x.npz", "sgd", state)
     assert not list(tmp_path.iterdir())  # nothing half-written left behind
+
+
+@pytest.mark.parametrize("theta", [np.ones(4) * 1j, np.array(["a"] * 4), np.array([None] * 4)])
+def test_save_refuses_theta_that_load_could_never_read(theta, tmp_path):
+    opt = optim.sgd(0.1)
+    state = opt.init(np.ones(4))
+    with pytest.raises(TypeError, match="save: theta must"):
+        checkpoint.save(tmp_path / "c.npz", opt, state, theta=theta)
+    assert not (tmp_path / "c.npz").exists()

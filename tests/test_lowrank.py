@@ -693,3 +693,18 @@ def test_extreme_damping_solves_exactly_or_is_refused(gamma):
 def test_subnormal_damping_is_refused():
     with pytest.raises(ValueError, match="init: damping must be at least 2.2e-308"):
         pyginger.init(5, 2, damping=1e-320)
+
+
+def test_operator_applies_to_complex_vectors_exactly():
+    # G_gamma^{-1} is real, so it maps a + ib to G^{-1} a + i G^{-1} b; a cast to float would
+    # drop b (once it returned zeros for a purely imaginary vector).
+    rng = np.random.default_rng(7)
+    state = _run(np, _factors(rng, 6, 1, 3), 2, damping=0.5, beta=0.5)
+    op = pyginger.aslinearoperator(state)
+    z = rng.standard_normal(6) + 1j * rng.standard_normal(6)
+    P = pyginger.to_dense(state, inverse=True)
+    # The same real products as for a real vector: ~eps * ||P|| * ||z|| (kappa = 1 + sigma/gamma).
+    assert_allclose(op.matvec(z), P @ z, rtol=0, atol=1e3 * EPS64 * np.linalg.norm(P, 2))
+    assert_allclose(op @ (1j * z.real), 1j * (P @ z.real), rtol=0, atol=1e-12)
+    with pytest.raises(TypeError, match="GingerOperator: x must hold real numbers"):
+        op.matvec(np.array(["a"] * 6))

@@ -245,7 +245,7 @@ def test_divergence_advice_for_an_optimizer_instance():
         ({"batches": [1, 2]}, TypeError, r"minimize: batches must be callable"),
         ({"x0": np.zeros((2, 2))}, ValueError, r"minimize: x0 must have shape \(d,\)"),
         ({"x0": [np.nan, 0.0]}, ValueError, r"minimize: x0 must contain only finite values"),
-        ({"x0": "ab"}, TypeError, r"minimize: x0 must be a real vector"),
+        ({"x0": "ab"}, TypeError, r"minimize: x0 must hold real numbers"),
     ],
 )
 def test_bad_options_raise_clear_errors(kwargs, error, match):
@@ -261,6 +261,35 @@ def test_gradient_of_wrong_shape_is_reported():
         minimize(rosen, [0.0, 0.0], jac=lambda x: np.zeros(3), method="sgd")
     with pytest.raises(TypeError, match="minimize: fun must be callable"):
         minimize(None, [0.0], jac=True)
+
+
+@pytest.mark.parametrize(
+    ("fun", "jac", "error", "match"),
+    [
+        (lambda x: x**2, lambda x: 2 * x, TypeError, r"fun must return a real scalar, got an arr"),
+        (lambda x: "1.0", lambda x: 2 * x, TypeError, "fun must return a real scalar, got '1.0'"),
+        (lambda x: 1 + 1j, lambda x: 2 * x, TypeError, "fun must return a real scalar"),
+        (lambda x: float(x @ x), True, TypeError, r"with jac=True, fun must return \(value, g"),
+        (
+            lambda x: float(x @ x),
+            lambda x: np.ones((2, 2)),
+            ValueError,
+            r"the gradient must have shape \(4,\)",
+        ),
+        (lambda x: float(x @ x), lambda x: 2 * x + 1j, TypeError, "gradient must be real"),
+    ],
+)
+def test_bad_values_from_fun_and_jac_are_refused(fun, jac, error, match):
+    # Each of these was once accepted silently (a flattened (2, 2) gradient, the string "1.0")
+    # or failed deep inside with NumPy's reshape or Python's unpacking error.
+    with pytest.raises(error, match="minimize: " + match):
+        minimize(fun, np.ones(4), jac=jac, method="sgd")
+
+
+@pytest.mark.parametrize("x0", [np.ones(3) + 1j, np.array(["1.0", "2"]), np.array([True])])
+def test_x0_must_be_real(x0):
+    with pytest.raises(TypeError, match="minimize: x0 must"):
+        minimize(lambda x: float(x @ x), x0, jac=lambda x: 2 * x, method="sgd")
 
 
 def test_gradient_norm_option():

@@ -480,3 +480,13 @@ def test_optimizer_repr_and_registry():
         assert opt.name == name and opt.needs in (None, "factor", "ggn", "kfac")
         with pytest.raises(TypeError):
             opt.config["lr"] = 1.0  # read-only
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "ginger", "ema_ggn", "diag_ggn", "qng"])
+@pytest.mark.parametrize("theta", [np.ones(3) + 1j, np.array(["1", "2", "3"]), [True] * 3])
+def test_theta_must_be_real(name, theta):
+    # NumPy casts complex to float with only a ComplexWarning (the imaginary part is lost) and
+    # strings or booleans to numbers: refused, with the argument named.
+    opt = optim.get_optimizer(name, lr=0.1)
+    with pytest.raises(TypeError, match=r"\.init: theta must"):
+        opt.init(theta)
