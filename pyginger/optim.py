@@ -225,6 +225,25 @@ def _check_vector(func, name, x, theta):
     return x
 
 
+def _check_blocks_can_update(func, F, slices, scale):
+    """Refuse a factor whose update would fail in some block, before any block is written.
+
+    With ``overwrite_state`` each block's ``U`` is rotated in place in turn, so a failure in a
+    later block would leave the earlier ones changed. An update fails only when a product of
+    the factor overflows: every entry of ``U_b^T F_b``, ``F_b^T F_b`` (and, in the inverse
+    form, of ``F_b / gamma``) is at most ``|F_b|_F^2 / scale^2`` in size (``U_b`` has
+    orthonormal columns), so a finite ``|F_b / scale|_F^2`` for every block rules it out.
+    """
+    with np.errstate(over="ignore"):
+        for b, sl in enumerate(slices):
+            block = F[sl] / scale
+            if not np.isfinite(np.vdot(block, block)):
+                raise ValueError(
+                    f"{func}: curvature is too large in block {b} (its squared norm overflows); "
+                    "no block was updated"
+                )
+
+
 def _check_factor(func, F, theta):
     """Return a curvature factor checked to be ``(d,)`` or ``(d, k)``, as a ``(d, k)`` array."""
     d = theta.shape[0]
@@ -888,6 +907,8 @@ def ginger(
         states = state.curvature
         if curvature is not None:  # 1. curvature first
             F = _check_factor(where, curvature, theta)
+            if overwrite_state and len(slices) > 1:
+                _check_blocks_can_update(where, F, slices, damping if form == "inverse" else 1.0)
             states = tuple(
                 lowrank.update(
                     s,

@@ -262,6 +262,26 @@ def test_ginger_overwrite_state_gives_the_same_run_in_one_buffer(form, k):
         optim.ginger(overwrite_state="yes")
 
 
+@pytest.mark.parametrize("form", ["curvature", "inverse"])
+def test_ginger_in_place_step_refused_in_a_late_block_changes_no_block(form):
+    # A finite factor whose Gram overflows only in the last block: before any block's U is
+    # rotated in place, the step must be refused, leaving every block as it was.
+    rng = np.random.default_rng(6)
+    d, blocks = 12, [slice(0, 4), slice(4, 8), slice(8, 12)]
+    opt = optim.ginger(rank=2, form=form, blocks=blocks, overwrite_state=True, damping=0.1)
+    x = np.zeros(d)
+    _, state = opt.step(x, rng.standard_normal(d), opt.init(x), rng.standard_normal(d))
+    before = [(s.U.copy(), s.sigma.copy(), s.step) for s in state.curvature]
+    F = rng.standard_normal(d)
+    F[8:] *= 1e160  # finite, but F_b^T F_b = 1e320 overflows
+    with pytest.raises(ValueError, match=r"ginger.step: curvature is too large in block 2"):
+        opt.step(x, rng.standard_normal(d), state, F)
+    for s, (U, sigma, step) in zip(state.curvature, before, strict=True):
+        assert_array_equal(s.U, U)
+        assert_array_equal(s.sigma, sigma)
+        assert s.step == step
+
+
 def test_ginger_options_clip_schedule_reuse_blocks():
     rng = np.random.default_rng(0)
     d = 9
