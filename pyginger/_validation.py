@@ -113,11 +113,40 @@ def check_float_dtype(func: str, name: str, dtype) -> np.dtype:
 
 
 def check_state(func: str, state) -> None:
-    """Check that ``state`` looks like a :class:`pyginger.GingerState`."""
+    """Check that ``state`` is a :class:`pyginger.GingerState` with values it can represent.
+
+    Cheap checks, ``O(tau)``: shapes and dtypes of ``U`` and ``sigma``, a normal positive
+    damping, a count ``>= 0``, and ``sigma`` finite, ``>= 0`` and sorted in descending order.
+    (Orthonormality of ``U`` costs a pass over it and is checked where a state is loaded.)
+    """
     fields = ("U", "sigma", "damping", "step")
     if not all(hasattr(state, f) for f in fields):
         raise TypeError(
             f"{func}: state must be a GingerState (from pyginger.init), got {type(state).__name__}"
+        )
+    from pyginger._backend import to_host
+
+    U, sigma = state.U, state.sigma
+    if getattr(U, "ndim", None) != 2 or getattr(sigma, "shape", None) != (U.shape[1],):
+        raise ValueError(
+            f"{func}: state.U must be (d, tau) and state.sigma (tau,), got shapes "
+            f"{getattr(U, 'shape', None)} and {getattr(sigma, 'shape', None)}"
+        )
+    if sigma.dtype != U.dtype or str(U.dtype).split(".")[-1] not in ("float32", "float64"):
+        raise ValueError(
+            f"{func}: state.U and state.sigma must share a float32/float64 dtype, got "
+            f"{_dtype_name(U.dtype)} and {_dtype_name(sigma.dtype)}"
+        )
+    damping, step = state.damping, state.step
+    if not (isinstance(damping, numbers.Real) and np.finfo(np.float64).tiny <= damping < np.inf):
+        raise ValueError(f"{func}: state.damping must be finite and > 0, got {damping!r}")
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+        raise ValueError(f"{func}: state.step must be an integer >= 0, got {step!r}")
+    s = to_host(sigma)
+    # Sorted descending with a last entry >= 0 means every entry is >= 0; NaN fails a comparison.
+    if not (np.isfinite(s[0]) and s[-1] >= 0 and np.all(s[:-1] >= s[1:])):
+        raise ValueError(
+            f"{func}: state.sigma must be finite, >= 0 and sorted in descending order, got {s}"
         )
 
 

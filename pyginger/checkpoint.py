@@ -387,7 +387,14 @@ def load(
         if str(exc).startswith("load:"):
             raise
         raise ValueError(f"load: {path!r} is not a readable pyginger checkpoint ({exc})") from None
-    except (OSError, EOFError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+    except (
+        OSError,
+        EOFError,
+        KeyError,
+        zipfile.BadZipFile,
+        json.JSONDecodeError,
+        RecursionError,
+    ) as exc:
         raise ValueError(
             f"load: {path!r} is not a readable pyginger checkpoint (corrupt or truncated: "
             f"{type(exc).__name__}: {exc})"
@@ -416,6 +423,7 @@ def load(
                     "pass strict=False to load it anyway"
                 )
         state = _unflatten(meta["state"], arrays, "state")
+        _check_ginger_states(path, state)
         theta = arrays[meta["theta"]] if meta.get("theta") else None
         size = getattr(state, "size", None)
         if size is not None:
@@ -433,12 +441,39 @@ def load(
                 )
         rng = None if meta.get("rng") is None else _rng_from_json(meta["rng"])
         metadata = meta.get("metadata", {})
-    except (KeyError, TypeError, AttributeError) as exc:
+    except (KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
         raise ValueError(
             f"load: {path!r} is not a readable pyginger checkpoint (malformed contents: "
             f"{type(exc).__name__}: {exc})"
         ) from None
     return Checkpoint(state=state, theta=theta, rng=rng, metadata=metadata)
+
+
+def _ginger_states(obj):
+    """Every :class:`pyginger.GingerState` inside a state tree of NamedTuples and tuples."""
+    if isinstance(obj, lowrank.GingerState):
+        yield obj
+    elif isinstance(obj, tuple):
+        for item in obj:
+            yield from _ginger_states(item)
+
+
+def _check_ginger_states(path, state):
+    """Refuse Ginger states whose values no update could have produced (hand-edited files)."""
+    for s in _ginger_states(state):
+        try:
+            _v.check_state("load", s)
+        except ValueError as exc:
+            raise ValueError(f"load: {path!r} holds an invalid Ginger state: {exc}") from None
+        # An update keeps ||U^T U - I||_F near eps (re-orthonormalized every 100 steps); 1e4 eps
+        # leaves room for float32 runs and still refuses a U that is not orthonormal at all.
+        drift = lowrank.orthogonality_error(s)
+        tol = 1e4 * float(np.finfo(s.U.dtype).eps)
+        if not drift <= tol:
+            raise ValueError(
+                f"load: {path!r} holds a Ginger state whose U is not orthonormal "
+                f"(||U^T U - I||_F = {drift:.3g} > {tol:.3g})"
+            )
 
 
 def _state_dtype(state):

@@ -1,11 +1,13 @@
 """Checkpoints: exact round trips, bit-for-bit resumed training, and clear errors for bad files."""
 
+import json
 import zipfile
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+import pyginger
 from pyginger import checkpoint, datasets, optim
 from pyginger.mlp import MLP
 from pyginger.training import train
@@ -227,3 +229,71 @@ def test_save_refuses_theta_that_load_could_never_read(theta, tmp_path):
     with pytest.raises(TypeError, match="save: theta must"):
         checkpoint.save(tmp_path / "c.npz", opt, state, theta=theta)
     assert not (tmp_path / "c.npz").exists()
+
+
+def _tampered(saved, tmp_path, *, arrays=None, ginger_fields=None, meta_text=None):
+    """The saved file with some arrays replaced and the Ginger state's scalars edited."""
+    path, _, _ = saved
+    with np.load(path) as npz:
+        contents = {k: npz[k] for k in npz.files}
+    meta = json.loads(str(contents["__pyginger_checkpoint__"][()]))
+    fields = meta["state"]["fields"]["curvature"]["items"][0]["fields"]
+    for name, value in (ginger_fields or {}).items():
+        fields[name]["v"] = value
+    text = meta_text if meta_text is not None else json.dumps(meta)
+    contents.update(arrays or {}, __pyginger_checkpoint__=np.array(text))
+    out = tmp_path / "tampered.npz"
+    np.savez(out, **contents)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("arrays", "fields", "match"),
+    [
+        ({"a2": np.array([-1.0, 0.0])}, {}, "sigma must be finite, >= 0 and sorted"),
+        ({"a2": np.array([np.nan, 0.0])}, {}, "sigma must be finite, >= 0 and sorted"),
+        ({"a2": np.array([0.0, 1.0])}, {}, "sigma must be finite, >= 0 and sorted"),
+        ({"a1": 2.0 * np.eye(5, 2)}, {}, r"U is not orthonormal \(\|\|U\^T U - I\|\|_F = 4.24"),
+        ({}, {"damping": -0.5}, "damping must be finite and > 0"),
+        ({}, {"damping": 0.0}, "damping must be finite and > 0"),
+        ({}, {"step": -3}, r"step must be an integer >= 0"),
+    ],
+)
+def test_load_refuses_ginger_states_no_update_could_produce(saved, tmp_path, arrays, fields, match):
+    # Each of these once loaded silently and failed later with a misleading error (division by
+    # zero, "Eigenvalues did not converge", broadcasting or index errors).
+    _, opt, _ = saved
+    bad = _tampered(saved, tmp_path, arrays=arrays, ginger_fields=fields)
+    with pytest.raises(ValueError, match="load: .* holds .*" + match):
+        checkpoint.load(bad, opt)
+
+
+def test_load_refuses_deeply_nested_metadata(saved, tmp_path):
+    path, opt, _ = saved
+    with np.load(path) as npz:
+        meta = json.loads(str(npz["__pyginger_checkpoint__"][()]))
+    text = json.dumps(meta)[:-1] + ', "metadata": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    bad = _tampered(saved, tmp_path, meta_text=text)
+    with pytest.raises(ValueError, match="not a readable pyginger checkpoint"):
+        checkpoint.load(bad, opt)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"sigma": np.array([1.0, 2.0])}, "sigma must be finite, >= 0 and sorted"),
+        ({"sigma": np.array([1.0])}, r"state.U must be \(d, tau\) and state.sigma \(tau,\)"),
+        ({"damping": 0.0}, "state.damping must be finite and > 0"),
+        ({"step": -1}, r"state.step must be an integer >= 0"),
+        ({"sigma": np.array([1.0, 0.5], dtype=np.float32)}, "must share a float32/float64"),
+    ],
+)
+def test_hand_made_states_are_checked_at_every_entry(change, match):
+    state = pyginger.init(5, 2)._replace(**change)
+    for call in (
+        lambda: pyginger.update(state, np.ones(5)),
+        lambda: pyginger.solve(state, np.ones(5)),
+        lambda: pyginger.to_dense(state),
+    ):
+        with pytest.raises(ValueError, match=match):
+            call()
