@@ -8,6 +8,7 @@ call never leaves a half-updated state behind.
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 
@@ -132,22 +133,32 @@ def check_state(func: str, state) -> None:
             f"{func}: state.U must be (d, tau) and state.sigma (tau,), got shapes "
             f"{getattr(U, 'shape', None)} and {getattr(sigma, 'shape', None)}"
         )
-    if sigma.dtype != U.dtype or str(U.dtype).split(".")[-1] not in ("float32", "float64"):
+    if sigma.dtype != U.dtype or not _is_float32_or_64(U):
         raise ValueError(
             f"{func}: state.U and state.sigma must share a float32/float64 dtype, got "
             f"{_dtype_name(U.dtype)} and {_dtype_name(sigma.dtype)}"
         )
     damping, step = state.damping, state.step
-    if not (isinstance(damping, numbers.Real) and np.finfo(np.float64).tiny <= damping < np.inf):
+    if not (isinstance(damping, numbers.Real) and _TINY <= damping < math.inf):
         raise ValueError(f"{func}: state.damping must be finite and > 0, got {damping!r}")
     if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
         raise ValueError(f"{func}: state.step must be an integer >= 0, got {step!r}")
-    s = to_host(sigma)
     # Sorted descending with a last entry >= 0 means every entry is >= 0; NaN fails a comparison.
-    if not (np.isfinite(s[0]) and s[-1] >= 0 and np.all(s[:-1] >= s[1:])):
+    # Python floats: for tau values this is several times faster than NumPy reductions.
+    s = to_host(sigma).tolist()
+    if not (math.isfinite(s[0]) and s[-1] >= 0 and all(a >= b for a, b in itertools.pairwise(s))):
         raise ValueError(
             f"{func}: state.sigma must be finite, >= 0 and sorted in descending order, got {s}"
         )
+
+
+_TINY = float(np.finfo(np.float64).tiny)
+
+
+def _is_float32_or_64(x) -> bool:
+    if isinstance(x, np.ndarray):
+        return x.dtype in FLOAT_DTYPES
+    return str(x.dtype).split(".")[-1] in ("float32", "float64")  # other array libraries
 
 
 def check_operand(
