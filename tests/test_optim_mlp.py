@@ -21,6 +21,7 @@ package default (1) is safer and slower.
 
 import numpy as np
 import pytest
+from cases import MLP_OPTIMIZERS
 
 from pyginger import datasets, optim
 from pyginger.mlp import MLP
@@ -64,19 +65,7 @@ def test_ginger_reaches_lower_training_loss_than_sgd():
     assert ginger["final_accuracy"] >= 0.95
 
 
-CASES = {
-    "sgd": lambda model: optim.sgd(lr=0.1, momentum=0.9),
-    "adam": lambda model: optim.adam(lr=0.01),
-    "gauss_newton": lambda model: optim.gauss_newton(lr=0.5, damping=0.1),
-    "gauss_newton_cg": lambda model: optim.gauss_newton(lr=0.5, damping=0.1, solver="cg"),
-    "ema_ggn": lambda model: optim.ema_ggn(lr=0.1, damping=0.03),
-    "ginger": lambda model: optim.ginger(lr=0.1, rank=4, damping=0.03),
-    "ginger_blocks": lambda model: optim.ginger(lr=0.1, rank=4, damping=0.03, blocks=model.blocks),
-    "ginger_reference": lambda model: optim.ginger_reference(blocks=model.blocks, lr=0.01),
-    "diag_ggn": lambda model: optim.diag_ggn(lr=0.1, damping=0.03),
-    "kfac": lambda model: optim.kfac(model, lr=0.3, damping=0.01),
-    "qng": lambda model: optim.qng(lr=0.05, rank=8),
-}
+CASES = MLP_OPTIMIZERS
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -22,31 +22,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cases import MLP_OPTIMIZERS
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import rosen, rosen_der
 
 import pyginger
-from pyginger import datasets, optim
+from pyginger import datasets
 from pyginger.mlp import MLP
 from pyginger.training import train
 
 RECORD = Path(__file__).parent / "data" / "trajectories.npz"
 STEPS = 12
 
-OPTIMIZERS = {
-    "sgd": lambda model: optim.sgd(lr=0.1, momentum=0.9),
-    "adam": lambda model: optim.adam(lr=0.01),
-    "gauss_newton": lambda model: optim.gauss_newton(lr=0.5, damping=0.1),
-    "gauss_newton_cg": lambda model: optim.gauss_newton(lr=0.5, damping=0.1, solver="cg"),
-    "ema_ggn": lambda model: optim.ema_ggn(lr=0.1, damping=0.03),
-    "ginger": lambda model: optim.ginger(lr=0.1, rank=4, damping=0.03),
-    "ginger_inverse": lambda model: optim.ginger(lr=0.1, rank=4, damping=0.03, form="inverse"),
-    "ginger_blocks": lambda model: optim.ginger(lr=0.1, rank=4, damping=0.03, blocks=model.blocks),
-    "ginger_reference": lambda model: optim.ginger_reference(blocks=model.blocks, lr=0.01),
-    "diag_ggn": lambda model: optim.diag_ggn(lr=0.1, damping=0.03),
-    "kfac": lambda model: optim.kfac(model, lr=0.3, damping=0.01),
-    "qng": lambda model: optim.qng(lr=0.05, rank=8),
-}
+OPTIMIZERS = MLP_OPTIMIZERS
 
 
 def _optimizer_runs():
