@@ -74,6 +74,15 @@ def check_positive_int(func: str, name: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
+class CurvatureRangeError(ValueError):
+    """A curvature sample outside what an optimizer step can handle in floating point.
+
+    Raised before the step changes anything, when a product of the factor would overflow or the
+    damped curvature is not numerically positive definite. The run loops (``minimize``,
+    ``training.train``) stop on it with the last finite iterate, as on any non-finite value.
+    """
+
+
 def check_bool(func: str, name: str, value) -> bool:
     """Return ``value`` as a bool after checking it is ``True`` or ``False`` (not 1, "no", ...)."""
     if not isinstance(value, (bool, np.bool_)):

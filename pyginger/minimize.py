@@ -378,8 +378,12 @@ def minimize(
                     if not np.all(np.isfinite(curvature)):
                         status, note = 2, f" (factor at iteration {nit + 1})"
                         break
-            with _quiet():
-                x_new, state_new = optimizer.step(x, g, state, curvature)
+            try:
+                with _quiet():
+                    x_new, state_new = optimizer.step(x, g, state, curvature)
+            except _v.CurvatureRangeError as exc:  # refused before the step changed anything
+                status, note = 2, f" (factor at iteration {nit + 1}: {exc})"
+                break
             if not np.all(np.isfinite(x_new)):
                 status, note = 2, f" (step at iteration {nit + 1})"
                 break

@@ -225,23 +225,38 @@ def _check_vector(func, name, x, theta):
     return x
 
 
-def _check_blocks_can_update(func, F, slices, scale):
-    """Refuse a factor whose update would fail in some block, before any block is written.
+def _check_inverse_form_factor(func, F, damping):
+    """Refuse a factor the inverse form cannot take: it forms ``F / damping`` and its Gram.
 
-    With ``overwrite_state`` each block's ``U`` is rotated in place in turn, so a failure in a
-    later block would leave the earlier ones changed. An update fails only when a product of
-    the factor overflows: every entry of ``U_b^T F_b``, ``F_b^T F_b`` (and, in the inverse
-    form, of ``F_b / gamma``) is at most ``|F_b|_F^2 / scale^2`` in size (``U_b`` has
-    orthonormal columns), so a finite ``|F_b / scale|_F^2`` for every block rules it out.
+    Checked before any block is updated, so that with ``overwrite_state`` no block's ``U`` is
+    rotated in place ahead of a block that fails. (The curvature form's products are bounded
+    by ``|F|^2``, which :func:`_check_factor` has checked.)
     """
     with np.errstate(over="ignore"):
-        for b, sl in enumerate(slices):
-            block = F[sl] / scale
-            if not np.isfinite(np.vdot(block, block)):
-                raise ValueError(
-                    f"{func}: curvature is too large in block {b} (its squared norm overflows); "
-                    "no block was updated"
-                )
+        scaled = F / damping
+        squared = np.vdot(scaled, scaled)
+    if not np.isfinite(squared):
+        raise _v.CurvatureRangeError(
+            f"{func}: curvature is too large for the inverse form at damping {damping:g} (the "
+            "squared norm of curvature / damping overflows); no block was updated"
+        )
+
+
+def _cholesky(func, M, damping):
+    """Cholesky factor of the damped curvature ``M``; a clear error where rounding breaks it.
+
+    ``M = G + damping I`` is positive definite in exact arithmetic, but when ``G``'s entries are
+    ``~1 / eps`` times the damping or more, rounding in ``G`` exceeds the damping and Cholesky
+    fails: the damping no longer regularizes anything.
+    """
+    try:
+        return scipy.linalg.cho_factor(M)
+    except np.linalg.LinAlgError:
+        scale = float(np.max(np.abs(M)))
+        raise _v.CurvatureRangeError(
+            f"{func}: the damped curvature is not numerically positive definite (entries up to "
+            f"{scale:.3g} against damping {damping:.3g}); increase the damping or rescale"
+        ) from None
 
 
 def _check_factor(func, F, theta):
@@ -269,8 +284,17 @@ def _check_factor(func, F, theta):
         )
     if not (F.ndim in (1, 2) and F.shape[0] == d and (F.ndim == 1 or F.shape[1] >= 1)):
         raise ValueError(f"{func}: curvature must have shape ({d},) or ({d}, k), got {F.shape}")
-    if not np.all(np.isfinite(F)):
-        raise ValueError(f"{func}: curvature must contain only finite values (found NaN or inf)")
+    with np.errstate(over="ignore", invalid="ignore"):
+        squared = float(np.vdot(F, F))  # one pass: NaN and inf propagate, and overflow shows
+    if not math.isfinite(squared):
+        if not np.all(np.isfinite(F)):
+            raise ValueError(
+                f"{func}: curvature must contain only finite values (found NaN or inf)"
+            )
+        raise _v.CurvatureRangeError(
+            f"{func}: curvature is too large (its squared norm overflows, so would the curvature "
+            "matrix); rescale the problem"
+        )
     return F if F.ndim == 2 else F[:, None]
 
 
@@ -907,8 +931,8 @@ def ginger(
         states = state.curvature
         if curvature is not None:  # 1. curvature first
             F = _check_factor(where, curvature, theta)
-            if overwrite_state and len(slices) > 1:
-                _check_blocks_can_update(where, F, slices, damping if form == "inverse" else 1.0)
+            if form == "inverse":
+                _check_inverse_form_factor(where, F, damping)
             states = tuple(
                 lowrank.update(
                     s,
@@ -1119,7 +1143,7 @@ def ema_ggn(
         u = np.empty_like(theta)
         for Gb, sl in zip(G, slices, strict=True):
             M = (Gb + Gb.T) / 2 + (damping * c) * np.eye(Gb.shape[0], dtype=Gb.dtype)
-            u[sl] = c * scipy.linalg.cho_solve(scipy.linalg.cho_factor(M), mhat[sl])
+            u[sl] = c * scipy.linalg.cho_solve(_cholesky(where, M, damping * c), mhat[sl])
         new_theta = _apply_update(where, theta, u, lr, count, rho)
         return new_theta, EMAGGNState(count=count, mu=mu, G=G, n_updates=n_updates, size=state.size)
 

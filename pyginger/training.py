@@ -407,8 +407,12 @@ def train(
             if isinstance(curvature, np.ndarray) and not np.all(np.isfinite(curvature)):
                 message, success = f"stopped at step {k}: non-finite curvature factor", False
                 break
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                new_theta, new_state = optimizer.step(theta, grad, state, curvature)
+            try:
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    new_theta, new_state = optimizer.step(theta, grad, state, curvature)
+            except _v.CurvatureRangeError as exc:  # refused before the step changed anything
+                message, success = f"stopped at step {k}: {exc}", False
+                break
             if not np.all(np.isfinite(new_theta)):
                 message = f"stopped at step {k}: the step produced non-finite values"
                 success = False

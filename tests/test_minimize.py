@@ -444,3 +444,26 @@ def test_optimizer_instance_and_kfac_through_minimize():
     assert res.success and res.nit <= 3 and res.method == "kfac"
     Xt = np.hstack([X, np.ones((30, 1))])
     assert_allclose(res.x, np.linalg.lstsq(Xt, Y, rcond=None)[0].ravel(), atol=1e-9)
+
+
+def test_a_factor_out_of_range_stops_the_run_with_the_last_finite_iterate():
+    # The factor jumps to 1e200 at the fourth iteration: minimize must return what it had after
+    # three (success False, status 2), not raise.
+    A = np.diag([1.0, 2.0, 3.0])
+    seen = []
+
+    def factor(x):
+        seen.append(x.copy())
+        return np.linalg.cholesky(A) * (1e200 if len(seen) == 4 else 1.0)
+
+    res = minimize(
+        lambda x: 0.5 * x @ A @ x,
+        np.ones(3),
+        jac=lambda x: A @ x,
+        factor=factor,
+        method="ema_ggn",
+        options={"lr": 0.1, "maxiter": 10},
+    )
+    assert not res.success and res.status == 2 and res.nit == 3
+    assert_array_equal(res.x, seen[3])  # the iterate the fourth factor was asked at
+    assert "factor at iteration 4" in res.message and "too large" in res.message

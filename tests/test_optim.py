@@ -14,6 +14,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.sparse.linalg import aslinearoperator
 
 import pyginger
+from pyginger import _validation as _v
 from pyginger import optim
 from pyginger.mlp import MLP
 
@@ -262,19 +263,20 @@ def test_ginger_overwrite_state_gives_the_same_run_in_one_buffer(form, k):
         optim.ginger(overwrite_state="yes")
 
 
-@pytest.mark.parametrize("form", ["curvature", "inverse"])
-def test_ginger_in_place_step_refused_in_a_late_block_changes_no_block(form):
-    # A finite factor whose Gram overflows only in the last block: before any block's U is
-    # rotated in place, the step must be refused, leaving every block as it was.
+@pytest.mark.parametrize(("form", "scale"), [("curvature", 1e160), ("inverse", 1e153)])
+def test_ginger_in_place_step_refused_in_a_late_block_changes_no_block(form, scale):
+    # A finite factor whose products overflow only in the last block (F_b^T F_b ~ 1e320; in the
+    # inverse form |F_b / damping|^2 ~ 1e312): the step must be refused before any block's U
+    # is rotated in place, leaving every block as it was.
     rng = np.random.default_rng(6)
     d, blocks = 12, [slice(0, 4), slice(4, 8), slice(8, 12)]
-    opt = optim.ginger(rank=2, form=form, blocks=blocks, overwrite_state=True, damping=0.1)
+    opt = optim.ginger(rank=2, form=form, blocks=blocks, overwrite_state=True, damping=1e-3)
     x = np.zeros(d)
     _, state = opt.step(x, rng.standard_normal(d), opt.init(x), rng.standard_normal(d))
     before = [(s.U.copy(), s.sigma.copy(), s.step) for s in state.curvature]
     F = rng.standard_normal(d)
-    F[8:] *= 1e160  # finite, but F_b^T F_b = 1e320 overflows
-    with pytest.raises(ValueError, match=r"ginger.step: curvature is too large in block 2"):
+    F[8:] *= scale
+    with pytest.raises(_v.CurvatureRangeError, match=r"ginger.step: curvature is too large"):
         opt.step(x, rng.standard_normal(d), state, F)
     for s, (U, sigma, step) in zip(state.curvature, before, strict=True):
         assert_array_equal(s.U, U)
@@ -510,3 +512,23 @@ def test_theta_must_be_real(name, theta):
     opt = optim.get_optimizer(name, lr=0.1)
     with pytest.raises(TypeError, match=r"\.init: theta must"):
         opt.init(theta)
+
+
+@pytest.mark.parametrize("name", ["gauss_newton", "ema_ggn", "ginger", "diag_ggn", "qng"])
+@pytest.mark.parametrize("scale", [1e150, 1e200])
+def test_curvature_out_of_range_is_one_clear_error(name, scale):
+    # Factors of 1e150-1e200 once gave a raw LinAlgError (ema_ggn), SciPy's "must not contain
+    # infs" (gauss_newton), NaN theta (qng) or a silent zero step (diag_ggn). Now a step either
+    # returns finite values or raises CurvatureRangeError, which the run loops stop on; at 1e200
+    # the factor's squared norm (and so every curvature matrix) overflows.
+    rng = np.random.default_rng(3)
+    opt = optim.get_optimizer(name, lr=0.1)
+    theta = np.zeros(6)
+    state = opt.init(theta)
+    F = rng.standard_normal((6, 2)) * scale
+    try:
+        new_theta, _ = opt.step(theta, rng.standard_normal(6), state, F)
+    except _v.CurvatureRangeError as exc:
+        assert str(exc).startswith(f"{name}.step: ")
+    else:
+        assert scale < 1e200 and np.all(np.isfinite(new_theta))
