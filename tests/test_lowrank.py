@@ -708,3 +708,26 @@ def test_operator_applies_to_complex_vectors_exactly():
     assert_allclose(op @ (1j * z.real), 1j * (P @ z.real), rtol=0, atol=1e-12)
     with pytest.raises(TypeError, match="GingerOperator: x must hold real numbers"):
         op.matvec(np.array(["a"] * 6))
+
+
+@given(
+    d=st.integers(8, 40),
+    tau_frac=st.floats(0.1, 0.9),
+    k=st.integers(2, 4),
+    log_eps=st.floats(-14.0, -2.0),
+    beta=st.sampled_from([0.0, 0.5, 0.99]),
+    seed=st.integers(0, 2**16),
+)
+def test_property_orthonormal_after_nearly_dependent_columns(d, tau_frac, k, log_eps, beta, seed):
+    # F = [f, f + e g_1, ...] with e from 1e-14 to 1e-2: the residual has directions of every
+    # size down to rounding. Each update is orthogonal transformations plus Gram-Schmidt twice,
+    # so each of the tau^2 entries of U^T U - I carries ~eps, a Frobenius norm ~tau eps, and four
+    # updates add like a random walk: 10 (tau + k) eps (it reached 1e12 eps before the fix).
+    rng = np.random.default_rng(seed)
+    tau = max(1, int(tau_frac * d))
+    state = pyginger.init(d, tau, damping=1.0)
+    for _ in range(4):
+        f = rng.standard_normal((d, 1))
+        F = f + 10.0**log_eps * np.hstack([np.zeros((d, 1)), rng.standard_normal((d, k - 1))])
+        state = pyginger.update(state, F, beta=beta)
+    assert pyginger.orthogonality_error(state) <= 10 * (tau + k) * EPS64
