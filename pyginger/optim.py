@@ -182,6 +182,10 @@ def _check_rho(func, rho):
 def _check_theta(func, theta):
     """Return ``theta`` as a finite float32/float64 vector (a fresh array when converted)."""
     _v.refuse_non_real(func, "theta", theta)
+    if isinstance(theta, np.ndarray) and theta.dtype.kind == "f":
+        # float16 and longdouble would change precision, ">f8" is not what the kernels read:
+        # refused rather than silently cast, like every array operand of the core.
+        _v.check_float_dtype(func, "theta.dtype", theta.dtype)
     if isinstance(theta, np.ndarray) and theta.dtype in _v.FLOAT_DTYPES:
         arr = theta
     else:
