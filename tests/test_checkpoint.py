@@ -297,3 +297,17 @@ def test_hand_made_states_are_checked_at_every_entry(change, match):
     ):
         with pytest.raises(ValueError, match=match):
             call()
+
+
+def test_load_refuses_a_malformed_generator_state(tmp_path):
+    opt = optim.sgd(0.1)
+    state = opt.init(np.ones(3))
+    path = checkpoint.save(tmp_path / "r.npz", opt, state, rng=np.random.default_rng(0))
+    with np.load(path) as npz:
+        contents = {k: npz[k] for k in npz.files}
+    meta = json.loads(str(contents["__pyginger_checkpoint__"][()]))
+    meta["rng"]["state"]["state"] = -1  # NumPy raises OverflowError for a negative integer
+    contents["__pyginger_checkpoint__"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "bad.npz", **contents)
+    with pytest.raises(ValueError, match="not a readable pyginger checkpoint"):
+        checkpoint.load(tmp_path / "bad.npz", opt)
