@@ -63,9 +63,12 @@ chains, over the even and the odd entries of ``[U[i], q[i]]``, added at the end.
 """
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import prange, uint64
 
-_OPTS = {{"cache": True, "nogil": True, "fastmath": {{"contract"}}, "error_model": "numpy"}}
+from pyginger._backend import jit
+
+# Compiled on first call, for the tau in use only, and cached on disk (_backend.jit).
+_OPTS = {{"nogil": True, "fastmath": {{"contract"}}, "error_model": "numpy"}}
 '''
 
 
@@ -77,7 +80,7 @@ def _row_loop(tau: int, in_place: bool, setup: list[str]) -> list[str]:
     else:
         head = [f"def rows_{tau}(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled"]
         views = ["    Uf = U.ravel()", "    Of = out.ravel()"]
-    lines = ["", "", "@njit(**_OPTS)", *head, *views, "    qf = q.ravel()", *setup]
+    lines = ["", "", "@jit(**_OPTS)", *head, *views, "    qf = q.ravel()", *setup]
     lines += [
         "    for i in range(uint64(lo), uint64(hi)):",
         f"        k = i * uint64({tau})",
@@ -127,7 +130,7 @@ def _drivers(tau: int) -> list[str]:
     return [
         "",
         "",
-        "@njit(parallel=True, **_OPTS)",
+        "@jit(parallel=True, **_OPTS)",
         f"def rotate_{tau}(U, A, q, B, out, nblocks):  # pragma: no cover - compiled",
         "    d = U.shape[0]",
         "    size = (d + nblocks - 1) // nblocks",
@@ -135,7 +138,7 @@ def _drivers(tau: int) -> list[str]:
         f"        rows_{tau}(U, A, q, B, out, {block})",
         "",
         "",
-        "@njit(parallel=True, **_OPTS)",
+        "@jit(parallel=True, **_OPTS)",
         f"def rotate_inplace_{tau}(U, A, q, B, nblocks):  # pragma: no cover - compiled",
         "    d = U.shape[0]",
         "    size = (d + nblocks - 1) // nblocks",
@@ -149,7 +152,7 @@ def _project_rows(tau: int) -> list[str]:
     lines = [
         "",
         "",
-        "@njit(**_OPTS)",
+        "@jit(**_OPTS)",
         f"def project_rows_{tau}(U, x, lo, hi, acc):  # pragma: no cover - compiled",
         "    Uf = U.ravel()",
         "    xf = x.ravel()",
@@ -179,7 +182,7 @@ def _project_rows(tau: int) -> list[str]:
     lines += [
         "",
         "",
-        "@njit(parallel=True, **_OPTS)",
+        "@jit(parallel=True, **_OPTS)",
         f"def project_{tau}(U, x, nblocks):  # pragma: no cover - compiled",
         "    d = U.shape[0]",
         "    size = (d + nblocks - 1) // nblocks",

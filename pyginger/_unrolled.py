@@ -17,12 +17,15 @@ chains, over the even and the odd entries of ``[U[i], q[i]]``, added at the end.
 """
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import prange, uint64
 
-_OPTS = {"cache": True, "nogil": True, "fastmath": {"contract"}, "error_model": "numpy"}
+from pyginger._backend import jit
+
+# Compiled on first call, for the tau in use only, and cached on disk (_backend.jit).
+_OPTS = {"nogil": True, "fastmath": {"contract"}, "error_model": "numpy"}
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_1(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -36,7 +39,7 @@ def rows_1(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(0)] = u0 * a0_0 + x * b0
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_1(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -50,7 +53,7 @@ def rows_inplace_1(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(0)] = u0 * a0_0 + x * b0
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_1(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -58,7 +61,7 @@ def rotate_1(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_1(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_1(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -66,7 +69,7 @@ def rotate_inplace_1(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_1(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_2(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -86,7 +89,7 @@ def rows_2(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(1)] = u0 * a0_1 + u1 * a1_1 + x * b1
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_2(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -106,7 +109,7 @@ def rows_inplace_2(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(1)] = u0 * a0_1 + u1 * a1_1 + x * b1
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_2(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -114,7 +117,7 @@ def rotate_2(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_2(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_2(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -122,7 +125,7 @@ def rotate_inplace_2(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_2(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_3(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -150,7 +153,7 @@ def rows_3(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(2)] = u0 * a0_2 + u1 * a1_2 + u2 * a2_2 + x * b2
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_3(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -178,7 +181,7 @@ def rows_inplace_3(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(2)] = u0 * a0_2 + u1 * a1_2 + u2 * a2_2 + x * b2
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_3(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -186,7 +189,7 @@ def rotate_3(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_3(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_3(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -194,7 +197,7 @@ def rotate_inplace_3(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_3(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_4(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -232,7 +235,7 @@ def rows_4(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(3)] = u0 * a0_3 + u1 * a1_3 + u2 * a2_3 + u3 * a3_3 + x * b3
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_4(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -270,7 +273,7 @@ def rows_inplace_4(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(3)] = u0 * a0_3 + u1 * a1_3 + u2 * a2_3 + u3 * a3_3 + x * b3
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_4(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -278,7 +281,7 @@ def rotate_4(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_4(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_4(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -286,7 +289,7 @@ def rotate_inplace_4(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_4(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_5(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -336,7 +339,7 @@ def rows_5(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(4)] = u0 * a0_4 + u1 * a1_4 + u2 * a2_4 + u3 * a3_4 + u4 * a4_4 + x * b4
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_5(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -386,7 +389,7 @@ def rows_inplace_5(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(4)] = u0 * a0_4 + u1 * a1_4 + u2 * a2_4 + u3 * a3_4 + u4 * a4_4 + x * b4
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_5(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -394,7 +397,7 @@ def rotate_5(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_5(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_5(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -402,7 +405,7 @@ def rotate_inplace_5(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_5(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_6(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -478,7 +481,7 @@ def rows_6(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_6(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -554,7 +557,7 @@ def rows_inplace_6(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_6(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -562,7 +565,7 @@ def rotate_6(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_6(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_6(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -570,7 +573,7 @@ def rotate_inplace_6(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_6(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_7(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -713,7 +716,7 @@ def rows_7(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_7(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -856,7 +859,7 @@ def rows_inplace_7(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_7(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -864,7 +867,7 @@ def rotate_7(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_7(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_7(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -872,7 +875,7 @@ def rotate_inplace_7(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_7(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_8(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1050,7 +1053,7 @@ def rows_8(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_8(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1228,7 +1231,7 @@ def rows_inplace_8(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_8(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1236,7 +1239,7 @@ def rotate_8(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_8(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_8(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1244,7 +1247,7 @@ def rotate_inplace_8(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_8(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_9(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1281,7 +1284,7 @@ def rows_9(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_9(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1318,7 +1321,7 @@ def rows_inplace_9(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_9(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1326,7 +1329,7 @@ def rotate_9(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_9(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_9(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1334,7 +1337,7 @@ def rotate_inplace_9(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_9(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_10(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1373,7 +1376,7 @@ def rows_10(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_10(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1412,7 +1415,7 @@ def rows_inplace_10(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_10(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1420,7 +1423,7 @@ def rotate_10(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_10(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_10(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1428,7 +1431,7 @@ def rotate_inplace_10(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_10(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_11(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1469,7 +1472,7 @@ def rows_11(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_11(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1510,7 +1513,7 @@ def rows_inplace_11(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_11(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1518,7 +1521,7 @@ def rotate_11(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_11(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_11(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1526,7 +1529,7 @@ def rotate_inplace_11(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_11(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_13(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1571,7 +1574,7 @@ def rows_13(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_13(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1616,7 +1619,7 @@ def rows_inplace_13(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_13(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1624,7 +1627,7 @@ def rotate_13(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_13(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_13(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1632,7 +1635,7 @@ def rotate_inplace_13(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_13(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_16(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1683,7 +1686,7 @@ def rows_16(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_16(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1734,7 +1737,7 @@ def rows_inplace_16(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_16(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1742,7 +1745,7 @@ def rotate_16(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
         rows_16(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def rotate_inplace_16(U, A, q, B, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1750,7 +1753,7 @@ def rotate_inplace_16(U, A, q, B, nblocks):  # pragma: no cover - compiled
         rows_inplace_16(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_1(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1779,7 +1782,7 @@ def project_rows_1(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[1] = acc[1] + s0_1 + s1_1
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_1(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1792,7 +1795,7 @@ def project_1(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_2(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1827,7 +1830,7 @@ def project_rows_2(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[2] = acc[2] + s0_2 + s1_2
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_2(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1840,7 +1843,7 @@ def project_2(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_3(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1881,7 +1884,7 @@ def project_rows_3(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[3] = acc[3] + s0_3 + s1_3
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_3(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1894,7 +1897,7 @@ def project_3(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_4(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1941,7 +1944,7 @@ def project_rows_4(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[4] = acc[4] + s0_4 + s1_4
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_4(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1954,7 +1957,7 @@ def project_4(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_5(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1984,7 +1987,7 @@ def project_rows_5(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[5] = acc[5] + s0_5
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_5(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -1997,7 +2000,7 @@ def project_5(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_6(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2030,7 +2033,7 @@ def project_rows_6(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[6] = acc[6] + s0_6
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_6(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2043,7 +2046,7 @@ def project_6(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_7(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2079,7 +2082,7 @@ def project_rows_7(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[7] = acc[7] + s0_7
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_7(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2092,7 +2095,7 @@ def project_7(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_8(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2131,7 +2134,7 @@ def project_rows_8(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[8] = acc[8] + s0_8
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_8(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2144,7 +2147,7 @@ def project_8(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_9(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2186,7 +2189,7 @@ def project_rows_9(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[9] = acc[9] + s0_9
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_9(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2199,7 +2202,7 @@ def project_9(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_10(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2244,7 +2247,7 @@ def project_rows_10(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[10] = acc[10] + s0_10
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_10(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2257,7 +2260,7 @@ def project_10(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_11(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2305,7 +2308,7 @@ def project_rows_11(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[11] = acc[11] + s0_11
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_11(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2318,7 +2321,7 @@ def project_11(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_12(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2369,7 +2372,7 @@ def project_rows_12(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[12] = acc[12] + s0_12
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_12(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2382,7 +2385,7 @@ def project_12(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_13(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2436,7 +2439,7 @@ def project_rows_13(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[13] = acc[13] + s0_13
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_13(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2449,7 +2452,7 @@ def project_13(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_14(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2506,7 +2509,7 @@ def project_rows_14(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[14] = acc[14] + s0_14
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_14(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2519,7 +2522,7 @@ def project_14(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_15(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2579,7 +2582,7 @@ def project_rows_15(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[15] = acc[15] + s0_15
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_15(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
@@ -2592,7 +2595,7 @@ def project_15(U, x, nblocks):  # pragma: no cover - compiled
     return acc
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_16(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2655,7 +2658,7 @@ def project_rows_16(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[16] = acc[16] + s0_16
 
 
-@njit(parallel=True, **_OPTS)
+@jit(parallel=True, **_OPTS)
 def project_16(U, x, nblocks):  # pragma: no cover - compiled
     d = U.shape[0]
     size = (d + nblocks - 1) // nblocks
