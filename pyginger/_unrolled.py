@@ -3,8 +3,7 @@
 Written by ``python -m pyginger._codegen`` (see there for why); do not edit by hand.
 ``rows_T(U, A, q, B, out, lo, hi)`` writes rows ``lo:hi`` of ``U @ A + q @ B`` into ``out`` for
 ``U`` of shape ``(d, T)``, ``A`` ``(T, T)``, ``q`` ``(d, 1)`` and ``B`` ``(1, T)``;
-``rows_inplace_T(U, A, q, B, lo, hi)`` writes them into ``U`` itself; ``rotate_T`` and
-``rotate_inplace_T`` run the same over ``nblocks`` row blocks in parallel. Each row is read into
+``rows_inplace_T(U, A, q, B, lo, hi)`` writes them into ``U`` itself. Each row is read into
 scalars before its outputs are written, so in place is safe. Rotations exist for ``tau <=
 8``, where the sum runs over ``U``'s columns in order, then ``q`` (as in the loop
 kernels of :mod:`pyginger._kernels`), and for ``tau`` in (9, 10, 11, 13, 16), where it runs as two
@@ -12,12 +11,14 @@ chains, over the even and the odd entries of ``[U[i], q[i]]``, added at the end.
 
 ``project_rows_T(U, x, lo, hi, acc)`` adds rows ``lo:hi`` of ``U^T x`` to ``acc[:T]`` and of
 ``x^T x`` to ``acc[T]`` (sums in float64 whatever the storage dtype), for ``tau <=
-16``; ``project_T(U, x, nblocks)`` returns the whole ``acc``, summed over
-``nblocks`` row blocks in parallel.
+16``.
+
+Every kernel works on a row range and releases the GIL, so that :mod:`pyginger._kernels` runs it
+on several row blocks at once from its thread pool.
 """
 
 import numpy as np
-from numba import prange, uint64
+from numba import uint64
 
 from pyginger._backend import jit
 
@@ -51,22 +52,6 @@ def rows_inplace_1(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         u0 = Uf[k + uint64(0)]
         x = qf[i]
         Of[k + uint64(0)] = u0 * a0_0 + x * b0
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_1(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_1(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_1(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_1(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -107,22 +92,6 @@ def rows_inplace_2(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         x = qf[i]
         Of[k + uint64(0)] = u0 * a0_0 + u1 * a1_0 + x * b0
         Of[k + uint64(1)] = u0 * a0_1 + u1 * a1_1 + x * b1
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_2(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_2(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_2(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_2(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -179,22 +148,6 @@ def rows_inplace_3(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(0)] = u0 * a0_0 + u1 * a1_0 + u2 * a2_0 + x * b0
         Of[k + uint64(1)] = u0 * a0_1 + u1 * a1_1 + u2 * a2_1 + x * b1
         Of[k + uint64(2)] = u0 * a0_2 + u1 * a1_2 + u2 * a2_2 + x * b2
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_3(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_3(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_3(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_3(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -271,22 +224,6 @@ def rows_inplace_4(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(1)] = u0 * a0_1 + u1 * a1_1 + u2 * a2_1 + u3 * a3_1 + x * b1
         Of[k + uint64(2)] = u0 * a0_2 + u1 * a1_2 + u2 * a2_2 + u3 * a3_2 + x * b2
         Of[k + uint64(3)] = u0 * a0_3 + u1 * a1_3 + u2 * a2_3 + u3 * a3_3 + x * b3
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_4(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_4(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_4(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_4(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -387,22 +324,6 @@ def rows_inplace_5(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(2)] = u0 * a0_2 + u1 * a1_2 + u2 * a2_2 + u3 * a3_2 + u4 * a4_2 + x * b2
         Of[k + uint64(3)] = u0 * a0_3 + u1 * a1_3 + u2 * a2_3 + u3 * a3_3 + u4 * a4_3 + x * b3
         Of[k + uint64(4)] = u0 * a0_4 + u1 * a1_4 + u2 * a2_4 + u3 * a3_4 + u4 * a4_4 + x * b4
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_5(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_5(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_5(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_5(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -555,22 +476,6 @@ def rows_inplace_6(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(5)] = (
             u0 * a0_5 + u1 * a1_5 + u2 * a2_5 + u3 * a3_5 + u4 * a4_5 + u5 * a5_5 + x * b5
         )
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_6(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_6(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_6(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_6(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -857,22 +762,6 @@ def rows_inplace_7(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             + u6 * a6_6
             + x * b6
         )
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_7(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_7(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_7(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_7(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -1231,22 +1120,6 @@ def rows_inplace_8(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@jit(parallel=True, **_OPTS)
-def rotate_8(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_8(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_8(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_8(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
 @jit(**_OPTS)
 def rows_9(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
@@ -1319,22 +1192,6 @@ def rows_inplace_9(U, A, q, B, lo, hi):  # pragma: no cover - compiled
                 + x * Bf[j]
             )
             Of[k + j] = e + o
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_9(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_9(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_9(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_9(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -1413,22 +1270,6 @@ def rows_inplace_10(U, A, q, B, lo, hi):  # pragma: no cover - compiled
                 + u9 * Af[uint64(90) + j]
             )
             Of[k + j] = e + o
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_10(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_10(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_10(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_10(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -1511,22 +1352,6 @@ def rows_inplace_11(U, A, q, B, lo, hi):  # pragma: no cover - compiled
                 + x * Bf[j]
             )
             Of[k + j] = e + o
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_11(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_11(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_11(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_11(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -1617,22 +1442,6 @@ def rows_inplace_13(U, A, q, B, lo, hi):  # pragma: no cover - compiled
                 + x * Bf[j]
             )
             Of[k + j] = e + o
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_13(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_13(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_13(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_13(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
 
 
 @jit(**_OPTS)
@@ -1737,22 +1546,6 @@ def rows_inplace_16(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@jit(parallel=True, **_OPTS)
-def rotate_16(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_16(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@jit(parallel=True, **_OPTS)
-def rotate_inplace_16(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_16(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
 @jit(**_OPTS)
 def project_rows_1(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
@@ -1780,19 +1573,6 @@ def project_rows_1(U, x, lo, hi, acc):  # pragma: no cover - compiled
         s0_1 += x0 * x0
     acc[0] = acc[0] + s0_0 + s1_0
     acc[1] = acc[1] + s0_1 + s1_1
-
-
-@jit(parallel=True, **_OPTS)
-def project_1(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 2))
-    for b in prange(nblocks):
-        project_rows_1(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -1828,19 +1608,6 @@ def project_rows_2(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[0] = acc[0] + s0_0 + s1_0
     acc[1] = acc[1] + s0_1 + s1_1
     acc[2] = acc[2] + s0_2 + s1_2
-
-
-@jit(parallel=True, **_OPTS)
-def project_2(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 3))
-    for b in prange(nblocks):
-        project_rows_2(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -1882,19 +1649,6 @@ def project_rows_3(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[1] = acc[1] + s0_1 + s1_1
     acc[2] = acc[2] + s0_2 + s1_2
     acc[3] = acc[3] + s0_3 + s1_3
-
-
-@jit(parallel=True, **_OPTS)
-def project_3(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 4))
-    for b in prange(nblocks):
-        project_rows_3(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -1944,19 +1698,6 @@ def project_rows_4(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[4] = acc[4] + s0_4 + s1_4
 
 
-@jit(parallel=True, **_OPTS)
-def project_4(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 5))
-    for b in prange(nblocks):
-        project_rows_4(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
 @jit(**_OPTS)
 def project_rows_5(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
@@ -1985,19 +1726,6 @@ def project_rows_5(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[3] = acc[3] + s0_3
     acc[4] = acc[4] + s0_4
     acc[5] = acc[5] + s0_5
-
-
-@jit(parallel=True, **_OPTS)
-def project_5(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 6))
-    for b in prange(nblocks):
-        project_rows_5(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2031,19 +1759,6 @@ def project_rows_6(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[4] = acc[4] + s0_4
     acc[5] = acc[5] + s0_5
     acc[6] = acc[6] + s0_6
-
-
-@jit(parallel=True, **_OPTS)
-def project_6(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 7))
-    for b in prange(nblocks):
-        project_rows_6(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2080,19 +1795,6 @@ def project_rows_7(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[5] = acc[5] + s0_5
     acc[6] = acc[6] + s0_6
     acc[7] = acc[7] + s0_7
-
-
-@jit(parallel=True, **_OPTS)
-def project_7(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 8))
-    for b in prange(nblocks):
-        project_rows_7(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2132,19 +1834,6 @@ def project_rows_8(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[6] = acc[6] + s0_6
     acc[7] = acc[7] + s0_7
     acc[8] = acc[8] + s0_8
-
-
-@jit(parallel=True, **_OPTS)
-def project_8(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 9))
-    for b in prange(nblocks):
-        project_rows_8(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2187,19 +1876,6 @@ def project_rows_9(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[7] = acc[7] + s0_7
     acc[8] = acc[8] + s0_8
     acc[9] = acc[9] + s0_9
-
-
-@jit(parallel=True, **_OPTS)
-def project_9(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 10))
-    for b in prange(nblocks):
-        project_rows_9(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2245,19 +1921,6 @@ def project_rows_10(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[8] = acc[8] + s0_8
     acc[9] = acc[9] + s0_9
     acc[10] = acc[10] + s0_10
-
-
-@jit(parallel=True, **_OPTS)
-def project_10(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 11))
-    for b in prange(nblocks):
-        project_rows_10(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2306,19 +1969,6 @@ def project_rows_11(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[9] = acc[9] + s0_9
     acc[10] = acc[10] + s0_10
     acc[11] = acc[11] + s0_11
-
-
-@jit(parallel=True, **_OPTS)
-def project_11(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 12))
-    for b in prange(nblocks):
-        project_rows_11(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2370,19 +2020,6 @@ def project_rows_12(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[10] = acc[10] + s0_10
     acc[11] = acc[11] + s0_11
     acc[12] = acc[12] + s0_12
-
-
-@jit(parallel=True, **_OPTS)
-def project_12(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 13))
-    for b in prange(nblocks):
-        project_rows_12(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2437,19 +2074,6 @@ def project_rows_13(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[11] = acc[11] + s0_11
     acc[12] = acc[12] + s0_12
     acc[13] = acc[13] + s0_13
-
-
-@jit(parallel=True, **_OPTS)
-def project_13(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 14))
-    for b in prange(nblocks):
-        project_rows_13(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2507,19 +2131,6 @@ def project_rows_14(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[12] = acc[12] + s0_12
     acc[13] = acc[13] + s0_13
     acc[14] = acc[14] + s0_14
-
-
-@jit(parallel=True, **_OPTS)
-def project_14(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 15))
-    for b in prange(nblocks):
-        project_rows_14(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2580,19 +2191,6 @@ def project_rows_15(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[13] = acc[13] + s0_13
     acc[14] = acc[14] + s0_14
     acc[15] = acc[15] + s0_15
-
-
-@jit(parallel=True, **_OPTS)
-def project_15(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 16))
-    for b in prange(nblocks):
-        project_rows_15(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
 
 
 @jit(**_OPTS)
@@ -2658,52 +2256,39 @@ def project_rows_16(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[16] = acc[16] + s0_16
 
 
-@jit(parallel=True, **_OPTS)
-def project_16(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 17))
-    for b in prange(nblocks):
-        project_rows_16(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-#: ``tau`` -> (rows, rows_inplace, rotate, rotate_inplace) for that ``tau``.
+#: ``tau`` -> (rows, rows_inplace) for that ``tau``.
 KERNELS = {
-    1: (rows_1, rows_inplace_1, rotate_1, rotate_inplace_1),
-    2: (rows_2, rows_inplace_2, rotate_2, rotate_inplace_2),
-    3: (rows_3, rows_inplace_3, rotate_3, rotate_inplace_3),
-    4: (rows_4, rows_inplace_4, rotate_4, rotate_inplace_4),
-    5: (rows_5, rows_inplace_5, rotate_5, rotate_inplace_5),
-    6: (rows_6, rows_inplace_6, rotate_6, rotate_inplace_6),
-    7: (rows_7, rows_inplace_7, rotate_7, rotate_inplace_7),
-    8: (rows_8, rows_inplace_8, rotate_8, rotate_inplace_8),
-    9: (rows_9, rows_inplace_9, rotate_9, rotate_inplace_9),
-    10: (rows_10, rows_inplace_10, rotate_10, rotate_inplace_10),
-    11: (rows_11, rows_inplace_11, rotate_11, rotate_inplace_11),
-    13: (rows_13, rows_inplace_13, rotate_13, rotate_inplace_13),
-    16: (rows_16, rows_inplace_16, rotate_16, rotate_inplace_16),
+    1: (rows_1, rows_inplace_1),
+    2: (rows_2, rows_inplace_2),
+    3: (rows_3, rows_inplace_3),
+    4: (rows_4, rows_inplace_4),
+    5: (rows_5, rows_inplace_5),
+    6: (rows_6, rows_inplace_6),
+    7: (rows_7, rows_inplace_7),
+    8: (rows_8, rows_inplace_8),
+    9: (rows_9, rows_inplace_9),
+    10: (rows_10, rows_inplace_10),
+    11: (rows_11, rows_inplace_11),
+    13: (rows_13, rows_inplace_13),
+    16: (rows_16, rows_inplace_16),
 }
 
-#: ``tau`` -> (project_rows, project) for that ``tau``.
+#: ``tau`` -> project_rows for that ``tau``.
 PROJECT_KERNELS = {
-    1: (project_rows_1, project_1),
-    2: (project_rows_2, project_2),
-    3: (project_rows_3, project_3),
-    4: (project_rows_4, project_4),
-    5: (project_rows_5, project_5),
-    6: (project_rows_6, project_6),
-    7: (project_rows_7, project_7),
-    8: (project_rows_8, project_8),
-    9: (project_rows_9, project_9),
-    10: (project_rows_10, project_10),
-    11: (project_rows_11, project_11),
-    12: (project_rows_12, project_12),
-    13: (project_rows_13, project_13),
-    14: (project_rows_14, project_14),
-    15: (project_rows_15, project_15),
-    16: (project_rows_16, project_16),
+    1: project_rows_1,
+    2: project_rows_2,
+    3: project_rows_3,
+    4: project_rows_4,
+    5: project_rows_5,
+    6: project_rows_6,
+    7: project_rows_7,
+    8: project_rows_8,
+    9: project_rows_9,
+    10: project_rows_10,
+    11: project_rows_11,
+    12: project_rows_12,
+    13: project_rows_13,
+    14: project_rows_14,
+    15: project_rows_15,
+    16: project_rows_16,
 }
