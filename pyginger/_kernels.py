@@ -12,9 +12,9 @@ storage loses no accuracy in the sums over ``d``.
 
 How the kernels are built (each choice measured; figures in ``docs/performance.md``):
 
-* Small passes (below :data:`COMPILED_MIN_BYTES`) are the NumPy expressions of the twins,
-  computed in float64: compiled code measured no faster there, and a small problem never waits
-  for a compilation.
+* For a small ``U`` (below :data:`COMPILED_MIN_BYTES`) the kernels are the NumPy expressions of
+  the twins, computed in float64: compiled code gained at most 10% of an update there, and a
+  small problem never waits for a compilation.
 * Every kernel walks the rows of ``U`` once, in memory order (``U`` is C-contiguous), so
   ``project`` and ``axpy_lowrank`` read ``U`` once and ``rotate`` reads it once and writes the new
   ``U`` once. The row bodies work on a row range ``[lo, hi)`` and release the GIL; for large
@@ -75,10 +75,10 @@ __all__ = [
     "PARALLEL_MIN_FLOPS",
 ]
 
-#: Bytes of ``U`` and ``X`` (or ``Q``) together below which a kernel is the NumPy expression of
-#: its twin, in float64: the compiled pass measured no faster there (a few microseconds either
-#: way, next to the 100 us or more of an update's small matrices), and small problems never
-#: wait for a compilation (docs/performance.md, "Cold start").
+#: Bytes of ``U`` below which a kernel is the NumPy expression of its twin, in float64. There a
+#: whole update measured within 10% of the compiled kernels (equal at 100 KiB, 13 us slower at
+#: 125 KiB; solve and rank-k updates as fast or faster), and a small problem never waits for a
+#: compilation; from 250 KiB on the compiled update is 1.2-4x faster (docs/performance.md).
 COMPILED_MIN_BYTES = 128 << 10
 
 #: Bytes of ``U`` from which a pass runs on ``numba.get_num_threads()`` threads at once
@@ -332,12 +332,32 @@ def _axpy_rows_dot(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
 
 
 @jit(**_OPTS)
-def _rotate_rows_narrow(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
-    """Rotation for small ``tau``: two rows and four output columns at a time, in registers.
+def _rotate_one_row(U, A, Q, B, out, i, u):  # pragma: no cover - compiled
+    """Row ``i`` of ``U @ A + Q @ B`` (through the buffer ``u``, so ``out`` may be ``U``)."""
+    tau = uint64(U.shape[1])
+    r = uint64(Q.shape[1])
+    Uf = U.ravel()
+    Qf = Q.ravel()
+    Af = A.ravel()
+    Bf = B.ravel()
+    Of = out.ravel()
+    b0 = uint64(i) * tau
+    for m in range(tau):
+        u[m] = Uf[b0 + m]
+    for m in range(r):
+        u[tau + m] = Qf[uint64(i) * r + m]
+    for j in range(tau):
+        c0 = 0.0
+        for m in range(tau):
+            c0 += u[m] * Af[m * tau + j]
+        for m in range(r):
+            c0 += u[tau + m] * Bf[m * tau + j]
+        Of[b0 + j] = c0
 
-    For an odd number of rows the last pair is the last row twice (it writes the same values
-    twice), so that no code of its own is needed.
-    """
+
+@jit(**_OPTS)
+def _rotate_rows_narrow(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
+    """Rotation for small ``tau``: two rows and four output columns at a time, in registers."""
     tau = uint64(U.shape[1])
     r = uint64(Q.shape[1])
     Uf = U.ravel()
@@ -350,16 +370,15 @@ def _rotate_rows_narrow(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
     one, two, three, four = uint64(1), uint64(2), uint64(3), uint64(4)
     i = uint64(lo)
     h = uint64(hi)
-    while i < h:
-        i1 = min(i + one, h - one)  # the second row of the pair
+    while i + two <= h:
         b0 = i * tau
-        b1 = i1 * tau
+        b1 = b0 + tau
         for m in range(tau):
             u[m] = Uf[b0 + m]
             v[m] = Uf[b1 + m]
         for m in range(r):
             u[tau + m] = Qf[i * r + m]
-            v[tau + m] = Qf[i1 * r + m]
+            v[tau + m] = Qf[(i + one) * r + m]
         j = uint64(0)
         while j + four <= tau:
             c0 = c1 = c2 = c3 = e0 = e1 = e2 = e3 = 0.0
@@ -412,6 +431,8 @@ def _rotate_rows_narrow(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[b1 + j] = e0
             j += one
         i += two
+    if i < h:
+        _rotate_one_row(U, A, Q, B, out, i, u)
 
 
 @jit(**_OPTS)
@@ -521,11 +542,6 @@ def _run(nblocks, d, task):
             future.result()
 
 
-def _compiled(*arrays) -> bool:
-    """Return whether a pass over ``arrays`` is large enough for the compiled kernels."""
-    return sum(a.nbytes for a in arrays) >= COMPILED_MIN_BYTES
-
-
 def _f64(a) -> np.ndarray:
     """Return ``a`` in float64, the precision of the kernels' sums (no copy if it is already)."""
     return a.astype(np.float64, copy=False)
@@ -561,7 +577,7 @@ def project(U, X):
     (tau, k) ndarray of float64
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
-    if not _compiled(U, X):
+    if U.nbytes < COMPILED_MIN_BYTES:
         return _f64(U).T @ _f64(X)
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
         return _project_unrolled(U, X)[:-1, None]
@@ -588,7 +604,7 @@ def project_gram(U, X):
     G : (k, k) ndarray of float64
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
-    if not _compiled(U, X):
+    if U.nbytes < COMPILED_MIN_BYTES:
         X64 = _f64(X)
         return _f64(U).T @ X64, X64.T @ X64
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
@@ -617,7 +633,7 @@ def axpy_lowrank(alpha, X, U, M):
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
     alpha, M = float(alpha), _small(M)
-    if not _compiled(U, X):
+    if U.nbytes < COMPILED_MIN_BYTES:
         return (alpha * _f64(X) + _f64(U) @ M).astype(X.dtype, copy=False)
     out = np.empty(X.shape, dtype=X.dtype)
     Mt = np.ascontiguousarray(M.T)
@@ -656,7 +672,7 @@ def rotate_into(U, A, Q, B, out):
     Q = np.ascontiguousarray(Q)
     A = _small(A)
     B = _small(B).reshape(Q.shape[1], U.shape[1])
-    if not _compiled(U, Q):
+    if U.nbytes < COMPILED_MIN_BYTES:
         out[...] = _f64(U) @ A + _f64(Q) @ B  # the right side is evaluated before out is written
         return out
     d, tau = U.shape
