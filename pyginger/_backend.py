@@ -1,4 +1,4 @@
-"""Array-namespace dispatch: which library an array belongs to, and moving small matrices.
+"""Backends: which library an array belongs to, moving small matrices, and how Numba compiles.
 
 The core works on the arrays it is given. NumPy arrays take the fast path (Numba kernels);
 arrays of any other library that follows the Python array API standard (CuPy, ``array_api_strict``,
@@ -8,14 +8,28 @@ the namespace when it is installed; without it only NumPy arrays are accepted.
 The small ``(tau + k)``-sized matrices of an update always live on the host in float64 NumPy:
 they cost nothing next to the ``O(d tau)`` passes over ``U``, and float64 keeps float32 storage
 of ``U`` accurate.
+
+Numba is optional at import: without it :func:`jit` returns the plain Python function (the
+secular solver's deflation loop then runs in Python) and :mod:`pyginger.lowrank` uses the NumPy
+twins of the kernels. With it, :func:`jit` compiles on first call and caches the machine code
+on disk outside the source tree (:func:`cache_dir`), and the first compilation in a process
+prints one line to ``stderr``, so that the wait is explained.
 """
 
 from __future__ import annotations
 
+import sys
 from types import ModuleType
 from typing import Any, TypeAlias
 
 import numpy as np
+
+try:  # optional: the compiled kernels; without it the NumPy twins run
+    import numba
+    from numba.core import caching as _caching
+    from numba.core import event as _event
+except ImportError:  # pragma: no cover - exercised in a subprocess by tests/test_kernels.py
+    numba = None
 
 try:  # optional: only needed for arrays that are not NumPy's
     import array_api_compat
@@ -118,3 +132,87 @@ def is_writeable(x: Array) -> bool:
     if array_api_compat is None:  # pragma: no cover
         return False
     return bool(array_api_compat.is_writeable_array(x))
+
+
+# ---------------------------------------------------------------------------------------------
+# Compilation: the cache folder and the notice
+# ---------------------------------------------------------------------------------------------
+
+if numba is not None:
+
+    class _CacheImpl(_caching.CompileResultCacheImpl):
+        # Numba's own order is NUMBA_CACHE_DIR, then beside the source (__pycache__), then the
+        # user-wide folder; pyginger skips the source tree, which is the user's checkout when run
+        # from there, and keeps it only as the last resort (no writable home folder).
+        _locator_classes = [
+            _caching.UserProvidedCacheLocator,
+            _caching.UserWideCacheLocator,
+            _caching.InTreeCacheLocator,
+        ]
+
+    class _Cache(_caching.FunctionCache):
+        _impl_class = _CacheImpl
+
+    class _CompileNotice(_event.Listener):
+        """Print one line to ``stderr`` when a pyginger kernel first compiles in this process.
+
+        Numba broadcasts ``"numba:compile"`` only when it compiles: a kernel loaded from the
+        disk cache prints nothing.
+        """
+
+        shown = False
+
+        def on_start(self, event):
+            module = getattr(event.data["dispatcher"].py_func, "__module__", None) or ""
+            if self.shown or not module.startswith("pyginger"):
+                return
+            self.shown = True
+            where = cache_dir() or "nowhere: no writable cache folder"
+            print(
+                f"pyginger: compiling Numba kernels for this shape and dtype (once; cached in "
+                f"{where})...",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        def on_end(self, event):
+            pass
+
+    _NOTICE = _CompileNotice()
+    _event.register("numba:compile", _NOTICE)
+
+_CACHE_DIR = None  # set by the first kernel that jit() caches
+
+
+def cache_dir() -> str | None:
+    """Return the folder where Numba caches pyginger's compiled kernels (None: not cached).
+
+    It is ``$NUMBA_CACHE_DIR/pyginger_<hash>`` when ``NUMBA_CACHE_DIR`` is set, else Numba's
+    user-wide cache folder (``~/.cache/numba/pyginger_<hash>`` on Linux), where ``<hash>``
+    identifies the installed copy of pyginger. Deleting the folder only costs a recompilation.
+    """
+    return _CACHE_DIR
+
+
+def jit(**options):
+    """Return a decorator that compiles with ``numba.njit(**options)``, cached on disk.
+
+    The cache lives in :func:`cache_dir`, not beside the source. Without Numba (or with
+    ``NUMBA_DISABLE_JIT=1``) the decorator returns the function unchanged.
+    """
+
+    def decorate(func):
+        global _CACHE_DIR
+        if numba is None:  # pragma: no cover - without Numba
+            return func
+        dispatcher = numba.njit(**options)(func)
+        if not isinstance(dispatcher, numba.core.dispatcher.Dispatcher):
+            return dispatcher  # NUMBA_DISABLE_JIT=1: the Python function itself
+        try:
+            dispatcher._cache = _Cache(dispatcher.py_func)  # what cache=True does, elsewhere
+        except RuntimeError:  # pragma: no cover - no writable folder: compile in every process
+            return dispatcher
+        _CACHE_DIR = _CACHE_DIR or dispatcher._cache.cache_path
+        return dispatcher
+
+    return decorate

@@ -49,8 +49,7 @@ _HEADER = '''"""Unrolled kernels for a rank-one factor and small ``tau``: GENERA
 Written by ``python -m pyginger._codegen`` (see there for why); do not edit by hand.
 ``rows_T(U, A, q, B, out, lo, hi)`` writes rows ``lo:hi`` of ``U @ A + q @ B`` into ``out`` for
 ``U`` of shape ``(d, T)``, ``A`` ``(T, T)``, ``q`` ``(d, 1)`` and ``B`` ``(1, T)``;
-``rows_inplace_T(U, A, q, B, lo, hi)`` writes them into ``U`` itself; ``rotate_T`` and
-``rotate_inplace_T`` run the same over ``nblocks`` row blocks in parallel. Each row is read into
+``rows_inplace_T(U, A, q, B, lo, hi)`` writes them into ``U`` itself. Each row is read into
 scalars before its outputs are written, so in place is safe. Rotations exist for ``tau <=
 {max_rank}``, where the sum runs over ``U``'s columns in order, then ``q`` (as in the loop
 kernels of :mod:`pyginger._kernels`), and for ``tau`` in {column_ranks}, where it runs as two
@@ -58,14 +57,19 @@ chains, over the even and the odd entries of ``[U[i], q[i]]``, added at the end.
 
 ``project_rows_T(U, x, lo, hi, acc)`` adds rows ``lo:hi`` of ``U^T x`` to ``acc[:T]`` and of
 ``x^T x`` to ``acc[T]`` (sums in float64 whatever the storage dtype), for ``tau <=
-{max_project_rank}``; ``project_T(U, x, nblocks)`` returns the whole ``acc``, summed over
-``nblocks`` row blocks in parallel.
+{max_project_rank}``.
+
+Every kernel works on a row range and releases the GIL, so that :mod:`pyginger._kernels` runs it
+on several row blocks at once from its thread pool.
 """
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import uint64
 
-_OPTS = {{"cache": True, "nogil": True, "fastmath": {{"contract"}}, "error_model": "numpy"}}
+from pyginger._backend import jit
+
+# Compiled on first call, for the tau in use only, and cached on disk (_backend.jit).
+_OPTS = {{"nogil": True, "fastmath": {{"contract"}}, "error_model": "numpy"}}
 '''
 
 
@@ -77,7 +81,7 @@ def _row_loop(tau: int, in_place: bool, setup: list[str]) -> list[str]:
     else:
         head = [f"def rows_{tau}(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled"]
         views = ["    Uf = U.ravel()", "    Of = out.ravel()"]
-    lines = ["", "", "@njit(**_OPTS)", *head, *views, "    qf = q.ravel()", *setup]
+    lines = ["", "", "@jit(**_OPTS)", *head, *views, "    qf = q.ravel()", *setup]
     lines += [
         "    for i in range(uint64(lo), uint64(hi)):",
         f"        k = i * uint64({tau})",
@@ -122,34 +126,12 @@ def _assign(target: str, terms: list[str], width: int = 100, indent: int = 8) ->
     return [f"{pad}{target} = (", *body, f"{pad})"]
 
 
-def _drivers(tau: int) -> list[str]:
-    block = "min(d, b * size), min(d, (b + 1) * size)"
-    return [
-        "",
-        "",
-        "@njit(parallel=True, **_OPTS)",
-        f"def rotate_{tau}(U, A, q, B, out, nblocks):  # pragma: no cover - compiled",
-        "    d = U.shape[0]",
-        "    size = (d + nblocks - 1) // nblocks",
-        "    for b in prange(nblocks):",
-        f"        rows_{tau}(U, A, q, B, out, {block})",
-        "",
-        "",
-        "@njit(parallel=True, **_OPTS)",
-        f"def rotate_inplace_{tau}(U, A, q, B, nblocks):  # pragma: no cover - compiled",
-        "    d = U.shape[0]",
-        "    size = (d + nblocks - 1) // nblocks",
-        "    for b in prange(nblocks):",
-        f"        rows_inplace_{tau}(U, A, q, B, {block})",
-    ]
-
-
 def _project_rows(tau: int) -> list[str]:
     sets = 2 if tau <= TWO_SUMS_MAX_RANK else 1
     lines = [
         "",
         "",
-        "@njit(**_OPTS)",
+        "@jit(**_OPTS)",
         f"def project_rows_{tau}(U, x, lo, hi, acc):  # pragma: no cover - compiled",
         "    Uf = U.ravel()",
         "    xf = x.ravel()",
@@ -176,21 +158,6 @@ def _project_rows(tau: int) -> list[str]:
         lines.append(f"        s0_{tau} += x0 * x0")
     for j in range(tau + 1):
         lines += _assign(f"acc[{j}]", [f"acc[{j}]"] + [f"s{s}_{j}" for s in range(sets)], indent=4)
-    lines += [
-        "",
-        "",
-        "@njit(parallel=True, **_OPTS)",
-        f"def project_{tau}(U, x, nblocks):  # pragma: no cover - compiled",
-        "    d = U.shape[0]",
-        "    size = (d + nblocks - 1) // nblocks",
-        f"    parts = np.zeros((nblocks, {tau + 1}))",
-        "    for b in prange(nblocks):",
-        f"        project_rows_{tau}(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])",
-        "    acc = parts[0].copy()",
-        "    for b in range(1, nblocks):",
-        "        acc += parts[b]",
-        "    return acc",
-    ]
     return lines
 
 
@@ -201,28 +168,27 @@ def source() -> str:
     )
     lines = [header.rstrip("\n")]
     for tau in range(1, MAX_RANK + 1):
-        lines += _rows(tau, False) + _rows(tau, True) + _drivers(tau)
+        lines += _rows(tau, False) + _rows(tau, True)
     for tau in COLUMN_RANKS:
-        lines += _rows_columns(tau, False) + _rows_columns(tau, True) + _drivers(tau)
+        lines += _rows_columns(tau, False) + _rows_columns(tau, True)
     for tau in range(1, MAX_PROJECT_RANK + 1):
         lines += _project_rows(tau)
     lines += [
         "",
         "",
-        "#: ``tau`` -> (rows, rows_inplace, rotate, rotate_inplace) for that ``tau``.",
+        "#: ``tau`` -> (rows, rows_inplace) for that ``tau``.",
     ]
     lines += ["KERNELS = {"]
     lines += [
-        f"    {t}: (rows_{t}, rows_inplace_{t}, rotate_{t}, rotate_inplace_{t}),"
-        for t in (*range(1, MAX_RANK + 1), *COLUMN_RANKS)
+        f"    {t}: (rows_{t}, rows_inplace_{t})," for t in (*range(1, MAX_RANK + 1), *COLUMN_RANKS)
     ]
     lines += [
         "}",
         "",
-        "#: ``tau`` -> (project_rows, project) for that ``tau``.",
+        "#: ``tau`` -> project_rows for that ``tau``.",
         "PROJECT_KERNELS = {",
     ]
-    lines += [f"    {t}: (project_rows_{t}, project_{t})," for t in range(1, MAX_PROJECT_RANK + 1)]
+    lines += [f"    {t}: project_rows_{t}," for t in range(1, MAX_PROJECT_RANK + 1)]
     lines += ["}", ""]
     return "\n".join(lines)
 

@@ -12,12 +12,21 @@ storage loses no accuracy in the sums over ``d``.
 
 How the kernels are built (each choice measured; figures in ``docs/performance.md``):
 
+* For a small ``U`` (below :data:`COMPILED_MIN_BYTES`) the kernels are the NumPy expressions of
+  the twins, computed in float64: compiled code gained at most 10% of an update there, and a
+  small problem never waits for a compilation.
 * Every kernel walks the rows of ``U`` once, in memory order (``U`` is C-contiguous), so
   ``project`` and ``axpy_lowrank`` read ``U`` once and ``rotate`` reads it once and writes the new
-  ``U`` once. The row bodies work on a row range ``[lo, hi)``; the same body runs serially for
-  small ``d`` and inside a ``prange`` over ``numba.get_num_threads()`` contiguous row blocks for
-  large ``d`` (:data:`PARALLEL_MIN_BYTES`), because waking the thread pool costs more than a small
-  pass.
+  ``U`` once. The row bodies work on a row range ``[lo, hi)`` and release the GIL; for large
+  ``d`` (:data:`PARALLEL_MIN_BYTES`) the same body runs on ``numba.get_num_threads()``
+  contiguous row blocks at once, the calling thread and a small pool of Python threads taking
+  one each (:func:`_run`). Small passes stay on the calling thread, because waking other
+  threads costs more than they save. (Numba's ``prange`` measured no faster, and it compiled a
+  second, parallel copy of every kernel: 1-5 s each on a cold cache.)
+* Each call compiles only the kernel it runs, for its argument types: the Python functions
+  below choose the kernel, so that no compiled kernel calls another one chosen at run time,
+  which Numba would compile along with it. Compiled code is cached on disk, outside the source
+  tree (:func:`pyginger._backend.jit`).
 * ``rotate`` copies each row of ``U`` (and ``Q``) into a small buffer before writing the output
   row, so the output may be ``U`` itself: each output row depends only on the same input row.
   That is what lets :func:`pyginger.update` run without allocating a new ``U``.
@@ -31,16 +40,14 @@ How the kernels are built (each choice measured; figures in ``docs/performance.m
   ``_codegen.COLUMN_RANKS`` (9-11, 13, 16) generated kernels vectorized over the output columns,
   with the row's entries in registers (1.1-2.8x). ``project`` with one vector and ``tau <= 16``
   also runs a generated kernel, whose sums stay in registers (up to 10x; the loop kernel's
-  speed varied between runs). Otherwise, for
-  ``tau < 12`` each row's output is computed four columns at a time with per-column scalar
-  accumulators; for larger ``tau`` two rows share each load of ``A`` and the row accumulators are
-  vectorised over the output columns.
+  speed varied between runs). Otherwise, for ``tau < 12`` each row's output is computed four
+  columns at a time with per-column scalar accumulators, two rows at a time; for larger ``tau``
+  four rows share each load of ``A`` and the row accumulators are vectorised over the output
+  columns.
 * ``axpy_lowrank`` treats four rows at a time for ``tau < 16``, each dot product split over even
   and odd columns, so eight independent chains hide the latency of the fused multiply-add; for
   ``tau >= 16`` one row at a time with ``reassoc`` allowed, so that LLVM vectorises the dot
   product (the only kernel that needs it; measured 2.3x at ``tau = 64``).
-* Thread pool: ``OMP_WAIT_POLICY=PASSIVE`` is set (unless already set) before Numba starts its
-  OpenMP workers; see the comment at the import and ``docs/performance.md``.
 * ``NUMBA_SLP_VECTORIZE`` (off by default since Numba 0.57 after a miscompilation) was measured
   on these kernels: at most 25% on the narrow rotation, nothing on the others; left off.
 """
@@ -48,20 +55,14 @@ How the kernels are built (each choice measured; figures in ``docs/performance.m
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
-from numba import get_num_threads, literally, njit, prange, uint64
+from numba import get_num_threads, uint64
 
 from pyginger import _unrolled
-
-# Numba's default threading layer on Linux is OpenMP (libgomp), whose idle workers spin before
-# they sleep. On a 2-core machine shared with other work (another process, or OpenBLAS's own
-# threads) a spinning or descheduled worker stalls every parallel region to the scheduler's tick:
-# measured 4-8x slower passes, in steps of exactly 4 ms. With the passive policy idle workers
-# sleep at once; it costs a wake-up of tens of microseconds per region, which the size thresholds
-# below amortize. libgomp reads the variable when Numba first starts its thread pool, so this only
-# takes effect if nothing in the process has started it yet, and an explicit setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from pyginger._backend import jit
 
 __all__ = [
     "project",
@@ -69,13 +70,20 @@ __all__ = [
     "axpy_lowrank",
     "rotate",
     "rotate_into",
+    "COMPILED_MIN_BYTES",
     "PARALLEL_MIN_BYTES",
     "PARALLEL_MIN_FLOPS",
 ]
 
-#: Bytes of ``U`` from which a pass uses Numba's thread pool (when it has more than one thread;
-#: ``numba.set_num_threads(1)`` makes every pass serial). Below this, waking the pool costs more
-#: than it saves, and on a busy machine a parallel region waits for its slowest thread, so a
+#: Bytes of ``U`` below which a kernel is the NumPy expression of its twin, in float64. There a
+#: whole update measured within 10% of the compiled kernels (equal at 100 KiB, 13 us slower at
+#: 125 KiB; solve and rank-k updates as fast or faster), and a small problem never waits for a
+#: compilation; from 250 KiB on the compiled update is 1.2-4x faster (docs/performance.md).
+COMPILED_MIN_BYTES = 128 << 10
+
+#: Bytes of ``U`` from which a pass runs on ``numba.get_num_threads()`` threads at once
+#: (``numba.set_num_threads(1)`` makes every pass serial). Below this, waking the threads costs
+#: more than it saves, and on a busy machine a parallel pass waits for its slowest thread, so a
 #: pass is made parallel only when it lasts long enough to amortize that (docs/performance.md).
 PARALLEL_MIN_BYTES = 4 << 20
 
@@ -83,12 +91,13 @@ PARALLEL_MIN_BYTES = 4 << 20
 #: parallel even when ``U`` is smaller than :data:`PARALLEL_MIN_BYTES` (about 0.2 ms of work).
 PARALLEL_MIN_FLOPS = 4_000_000
 
-_OPTS = {"cache": True, "nogil": True, "fastmath": {"contract"}, "error_model": "numpy"}
+# Compiled on first call for the argument types of that call and cached on disk (_backend.jit).
+_OPTS = {"nogil": True, "fastmath": {"contract"}, "error_model": "numpy"}
 
 # ------------------------------------------------------------------------------ row-range bodies
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def _project_rows(U, X, lo, hi, acc):  # pragma: no cover - compiled
     """``acc[col, j] += sum_{lo <= i < hi} U[i, j] X[i, col]``, four rows at a time."""
     tau = uint64(U.shape[1])
@@ -142,7 +151,64 @@ def _project_rows(U, X, lo, hi, acc):  # pragma: no cover - compiled
         i += one
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
+def _project_gram_rows(U, X, lo, hi, acc, gram):  # pragma: no cover - compiled
+    """``_project_rows`` plus ``gram[a, b] += sum_i X[i, a] X[i, b]`` in the same loop."""
+    tau = uint64(U.shape[1])
+    k = uint64(X.shape[1])
+    Uf = U.ravel()
+    Xf = X.ravel()
+    af = acc.ravel()
+    gf = gram.ravel()
+    one, two, three, four = uint64(1), uint64(2), uint64(3), uint64(4)
+    g11 = 0.0
+    i = uint64(lo)
+    h = uint64(hi)
+    while i + four <= h:
+        b0 = i * tau
+        b1 = b0 + tau
+        b2 = b1 + tau
+        b3 = b2 + tau
+        for col in range(k):
+            x0 = np.float64(Xf[i * k + col])
+            x1 = np.float64(Xf[(i + one) * k + col])
+            x2 = np.float64(Xf[(i + two) * k + col])
+            x3 = np.float64(Xf[(i + three) * k + col])
+            o = col * tau
+            for j in range(tau):
+                af[o + j] = af[o + j] + (
+                    (x0 * np.float64(Uf[b0 + j]) + x1 * np.float64(Uf[b1 + j]))
+                    + (x2 * np.float64(Uf[b2 + j]) + x3 * np.float64(Uf[b3 + j]))
+                )
+            if k == one:  # a rank-one factor: |x|^2 in a register, no inner loop
+                g11 += (x0 * x0 + x1 * x1) + (x2 * x2 + x3 * x3)
+                continue
+            g = col * k
+            for c2 in range(k):
+                gf[g + c2] = gf[g + c2] + (
+                    (x0 * np.float64(Xf[i * k + c2]) + x1 * np.float64(Xf[(i + one) * k + c2]))
+                    + (
+                        x2 * np.float64(Xf[(i + two) * k + c2])
+                        + x3 * np.float64(Xf[(i + three) * k + c2])
+                    )
+                )
+        i += four
+    if k == one:
+        gf[0] = gf[0] + g11
+    while i < h:
+        b0 = i * tau
+        for col in range(k):
+            x0 = np.float64(Xf[i * k + col])
+            o = col * tau
+            for j in range(tau):
+                af[o + j] = af[o + j] + x0 * np.float64(Uf[b0 + j])
+            g = col * k
+            for c2 in range(k):
+                gf[g + c2] = gf[g + c2] + x0 * np.float64(Xf[i * k + c2])
+        i += one
+
+
+@jit(**_OPTS)
 def _axpy_rows(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
     """``out[i] = alpha X[i] + U[i] @ Mt.T`` for ``lo <= i < hi``.
 
@@ -241,7 +307,7 @@ def _axpy_rows(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
         i += one
 
 
-@njit(**{**_OPTS, "fastmath": {"contract", "reassoc"}})
+@jit(**{**_OPTS, "fastmath": {"contract", "reassoc"}})
 def _axpy_rows_dot(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
     """``_axpy_rows`` for long rows: one dot product per row, vectorised by reassociation.
 
@@ -265,15 +331,7 @@ def _axpy_rows_dot(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
             Of[i * k + col] = alpha * np.float64(Xf[i * k + col]) + s0
 
 
-@njit(**_OPTS)
-def _axpy_any(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
-    if U.shape[1] >= 16:
-        _axpy_rows_dot(alpha, X, U, Mt, out, lo, hi)
-    else:
-        _axpy_rows(alpha, X, U, Mt, out, lo, hi)
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def _rotate_one_row(U, A, Q, B, out, i, u):  # pragma: no cover - compiled
     """Row ``i`` of ``U @ A + Q @ B`` (through the buffer ``u``, so ``out`` may be ``U``)."""
     tau = uint64(U.shape[1])
@@ -297,90 +355,7 @@ def _rotate_one_row(U, A, Q, B, out, i, u):  # pragma: no cover - compiled
         Of[b0 + j] = c0
 
 
-@njit(**_OPTS)
-def _rotate_rows_fixed(U, A, Q, B, out, lo, hi, T):  # pragma: no cover - compiled
-    """Rotation for a small ``tau = T`` known at compile time (a literal): loops fully unrolled.
-
-    Two rows at a time, four output columns at a time in scalar accumulators.
-    """
-    literally(T)
-    tau = uint64(T)
-    r = uint64(Q.shape[1])
-    Uf = U.ravel()
-    Qf = Q.ravel()
-    Af = A.ravel()
-    Bf = B.ravel()
-    Of = out.ravel()
-    u = np.empty(T + Q.shape[1])
-    v = np.empty(T + Q.shape[1])
-    one, two, three = uint64(1), uint64(2), uint64(3)
-    i = uint64(lo)
-    h = uint64(hi)
-    while i + two <= h:
-        b0 = i * tau
-        b1 = b0 + tau
-        for m in range(T):
-            u[m] = Uf[b0 + uint64(m)]
-            v[m] = Uf[b1 + uint64(m)]
-        for m in range(r):
-            u[tau + m] = Qf[i * r + m]
-            v[tau + m] = Qf[(i + one) * r + m]
-        for jb in range(T // 4):
-            j = uint64(4 * jb)
-            c0 = c1 = c2 = c3 = e0 = e1 = e2 = e3 = 0.0
-            for m in range(T):
-                x = u[m]
-                y = v[m]
-                a = uint64(m) * tau + j
-                a0, a1, a2, a3 = Af[a], Af[a + one], Af[a + two], Af[a + three]
-                c0 += x * a0
-                c1 += x * a1
-                c2 += x * a2
-                c3 += x * a3
-                e0 += y * a0
-                e1 += y * a1
-                e2 += y * a2
-                e3 += y * a3
-            for m in range(r):
-                x = u[tau + m]
-                y = v[tau + m]
-                a = m * tau + j
-                a0, a1, a2, a3 = Bf[a], Bf[a + one], Bf[a + two], Bf[a + three]
-                c0 += x * a0
-                c1 += x * a1
-                c2 += x * a2
-                c3 += x * a3
-                e0 += y * a0
-                e1 += y * a1
-                e2 += y * a2
-                e3 += y * a3
-            Of[b0 + j] = c0
-            Of[b0 + j + one] = c1
-            Of[b0 + j + two] = c2
-            Of[b0 + j + three] = c3
-            Of[b1 + j] = e0
-            Of[b1 + j + one] = e1
-            Of[b1 + j + two] = e2
-            Of[b1 + j + three] = e3
-        for jj in range(4 * (T // 4), T):
-            j = uint64(jj)
-            c0 = e0 = 0.0
-            for m in range(T):
-                a0 = Af[uint64(m) * tau + j]
-                c0 += u[m] * a0
-                e0 += v[m] * a0
-            for m in range(r):
-                a0 = Bf[m * tau + j]
-                c0 += u[tau + m] * a0
-                e0 += v[tau + m] * a0
-            Of[b0 + j] = c0
-            Of[b1 + j] = e0
-        i += two
-    if i < h:
-        _rotate_one_row(U, A, Q, B, out, i, u)
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def _rotate_rows_narrow(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
     """Rotation for small ``tau``: two rows and four output columns at a time, in registers."""
     tau = uint64(U.shape[1])
@@ -460,32 +435,39 @@ def _rotate_rows_narrow(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
         _rotate_one_row(U, A, Q, B, out, i, u)
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def _rotate_rows_wide(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
-    """Rotation for larger ``tau``: four rows share each load of ``A``; vectorised over ``j``.
+    """Rotation for larger ``tau``: four rows share each load of ``[A; B]``; vectorised over ``j``.
 
-    The row accumulators live in small buffers that stay in L1; ``m`` advances two at a time
-    and each update adds a pair of products, which halves the dependency chain through them.
+    ``[U[i], Q[i]] @ [A; B]`` for four rows at a time, the rows copied into a small buffer and
+    their accumulators kept in L1 (in a last group of fewer than four rows the last row stands in
+    for the missing ones, and writes the same values again). ``m`` advances two at a time and
+    each update adds a pair of products, which halves the dependency chain through them.
     """
     tau = uint64(U.shape[1])
     r = uint64(Q.shape[1])
+    w = tau + r
     Uf = U.ravel()
     Qf = Q.ravel()
     Af = A.ravel()
     Bf = B.ravel()
     Of = out.ravel()
     n = U.shape[1]
-    w = n + Q.shape[1]
+    V = np.empty((n + Q.shape[1]) * n)  # [A; B], row-major
+    for m in range(tau * tau):
+        V[m] = Af[m]
+    for m in range(r * tau):
+        V[tau * tau + m] = Bf[m]
     acc = np.empty((4, n))
-    buf = np.empty((4, w))
+    buf = np.empty((4, n + Q.shape[1]))
     p0, p1, p2, p3 = acc[0], acc[1], acc[2], acc[3]
     q0, q1, q2, q3 = buf[0], buf[1], buf[2], buf[3]
     one, two, four = uint64(1), uint64(2), uint64(4)
     i = uint64(lo)
     h = uint64(hi)
-    while i + four <= h:
+    while i < h:
         for t in range(4):
-            row = i + uint64(t)
+            row = min(i + uint64(t), h - one)
             for m in range(tau):
                 buf[t, m] = Uf[row * tau + m]
             for m in range(r):
@@ -496,203 +478,73 @@ def _rotate_rows_wide(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
             p2[j] = 0.0
             p3[j] = 0.0
         m = uint64(0)
-        while m + two <= tau:
+        while m + two <= w:
             x0, x1, x2, x3 = q0[m], q1[m], q2[m], q3[m]
             y0, y1, y2, y3 = q0[m + one], q1[m + one], q2[m + one], q3[m + one]
             o0 = m * tau
             o1 = o0 + tau
             for j in range(tau):
-                a0 = Af[o0 + j]
-                a1 = Af[o1 + j]
+                a0 = V[o0 + j]
+                a1 = V[o1 + j]
                 p0[j] = p0[j] + (x0 * a0 + y0 * a1)
                 p1[j] = p1[j] + (x1 * a0 + y1 * a1)
                 p2[j] = p2[j] + (x2 * a0 + y2 * a1)
                 p3[j] = p3[j] + (x3 * a0 + y3 * a1)
             m += two
-        while m < tau:
+        if m < w:
             x0, x1, x2, x3 = q0[m], q1[m], q2[m], q3[m]
             o0 = m * tau
             for j in range(tau):
-                a0 = Af[o0 + j]
-                p0[j] = p0[j] + x0 * a0
-                p1[j] = p1[j] + x1 * a0
-                p2[j] = p2[j] + x2 * a0
-                p3[j] = p3[j] + x3 * a0
-            m += one
-        for mm in range(r):
-            x0, x1, x2, x3 = q0[tau + mm], q1[tau + mm], q2[tau + mm], q3[tau + mm]
-            o0 = mm * tau
-            for j in range(tau):
-                a0 = Bf[o0 + j]
+                a0 = V[o0 + j]
                 p0[j] = p0[j] + x0 * a0
                 p1[j] = p1[j] + x1 * a0
                 p2[j] = p2[j] + x2 * a0
                 p3[j] = p3[j] + x3 * a0
         for t in range(4):
-            row = (i + uint64(t)) * tau
+            row = min(i + uint64(t), h - one) * tau
             for j in range(tau):
                 Of[row + j] = acc[t, j]
         i += four
-    if i < h:
-        _rotate_rows_narrow(U, A, Q, B, out, i, h)
-
-
-@njit(**_OPTS)
-def _rotate_rows(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
-    tau = U.shape[1]
-    if tau == 1:
-        _rotate_rows_fixed(U, A, Q, B, out, lo, hi, 1)
-    elif tau == 2:
-        _rotate_rows_fixed(U, A, Q, B, out, lo, hi, 2)
-    elif tau == 3:
-        _rotate_rows_fixed(U, A, Q, B, out, lo, hi, 3)
-    elif tau == 4:
-        _rotate_rows_fixed(U, A, Q, B, out, lo, hi, 4)
-    elif tau < 12:
-        _rotate_rows_narrow(U, A, Q, B, out, lo, hi)
-    else:
-        _rotate_rows_wide(U, A, Q, B, out, lo, hi)
-
-
-# --------------------------------------------------------------------- serial and parallel passes
-
-
-@njit(**_OPTS)
-def _project_serial(U, X):  # pragma: no cover - compiled
-    acc = np.zeros((X.shape[1], U.shape[1]))
-    _project_rows(U, X, 0, U.shape[0], acc)
-    return acc
-
-
-@njit(parallel=True, **_OPTS)
-def _project_parallel(U, X, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, X.shape[1], U.shape[1]))
-    for b in prange(nblocks):
-        _project_rows(U, X, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
-def _project_gram_rows(U, X, lo, hi, acc, gram):  # pragma: no cover - compiled
-    """``_project_rows`` plus ``gram[a, b] += sum_i X[i, a] X[i, b]`` in the same loop."""
-    tau = uint64(U.shape[1])
-    k = uint64(X.shape[1])
-    Uf = U.ravel()
-    Xf = X.ravel()
-    af = acc.ravel()
-    gf = gram.ravel()
-    one, two, three, four = uint64(1), uint64(2), uint64(3), uint64(4)
-    g11 = 0.0
-    i = uint64(lo)
-    h = uint64(hi)
-    while i + four <= h:
-        b0 = i * tau
-        b1 = b0 + tau
-        b2 = b1 + tau
-        b3 = b2 + tau
-        for col in range(k):
-            x0 = np.float64(Xf[i * k + col])
-            x1 = np.float64(Xf[(i + one) * k + col])
-            x2 = np.float64(Xf[(i + two) * k + col])
-            x3 = np.float64(Xf[(i + three) * k + col])
-            o = col * tau
-            for j in range(tau):
-                af[o + j] = af[o + j] + (
-                    (x0 * np.float64(Uf[b0 + j]) + x1 * np.float64(Uf[b1 + j]))
-                    + (x2 * np.float64(Uf[b2 + j]) + x3 * np.float64(Uf[b3 + j]))
-                )
-            if k == one:  # a rank-one factor: |x|^2 in a register, no inner loop
-                g11 += (x0 * x0 + x1 * x1) + (x2 * x2 + x3 * x3)
-                continue
-            g = col * k
-            for c2 in range(k):
-                gf[g + c2] = gf[g + c2] + (
-                    (x0 * np.float64(Xf[i * k + c2]) + x1 * np.float64(Xf[(i + one) * k + c2]))
-                    + (
-                        x2 * np.float64(Xf[(i + two) * k + c2])
-                        + x3 * np.float64(Xf[(i + three) * k + c2])
-                    )
-                )
-        i += four
-    if k == one:
-        gf[0] = gf[0] + g11
-    while i < h:
-        b0 = i * tau
-        for col in range(k):
-            x0 = np.float64(Xf[i * k + col])
-            o = col * tau
-            for j in range(tau):
-                af[o + j] = af[o + j] + x0 * np.float64(Uf[b0 + j])
-            g = col * k
-            for c2 in range(k):
-                gf[g + c2] = gf[g + c2] + x0 * np.float64(Xf[i * k + c2])
-        i += one
-
-
-@njit(**_OPTS)
-def _project_gram_serial(U, X):  # pragma: no cover - compiled
-    acc = np.zeros((X.shape[1], U.shape[1]))
-    gram = np.zeros((X.shape[1], X.shape[1]))
-    _project_gram_rows(U, X, 0, U.shape[0], acc, gram)
-    return acc, gram
-
-
-@njit(parallel=True, **_OPTS)
-def _project_gram_parallel(U, X, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, X.shape[1], U.shape[1]))
-    grams = np.zeros((nblocks, X.shape[1], X.shape[1]))
-    for b in prange(nblocks):
-        lo, hi = min(d, b * size), min(d, (b + 1) * size)
-        _project_gram_rows(U, X, lo, hi, parts[b], grams[b])
-    acc = parts[0].copy()
-    gram = grams[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-        gram += grams[b]
-    return acc, gram
-
-
-@njit(**_OPTS)
-def _axpy_serial(alpha, X, U, Mt, out):  # pragma: no cover - compiled
-    _axpy_any(alpha, X, U, Mt, out, 0, U.shape[0])
-
-
-@njit(parallel=True, **_OPTS)
-def _axpy_parallel(alpha, X, U, Mt, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        _axpy_any(alpha, X, U, Mt, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
-def _rotate_serial(U, A, Q, B, out):  # pragma: no cover - compiled
-    _rotate_rows(U, A, Q, B, out, 0, U.shape[0])
-
-
-@njit(parallel=True, **_OPTS)
-def _rotate_parallel(U, A, Q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        _rotate_rows(U, A, Q, B, out, min(d, b * size), min(d, (b + 1) * size))
 
 
 # --------------------------------------------------------------------------- the kernels (twins)
 
 
 def _blocks(U, flops=0) -> int:
-    """Return the number of parallel row blocks for a pass over ``U`` (1: run serially)."""
+    """Return the number of row blocks to run a pass over ``U`` in (1: on the calling thread)."""
     if U.nbytes < PARALLEL_MIN_BYTES and flops < PARALLEL_MIN_FLOPS:
         return 1
     return min(get_num_threads(), max(1, U.shape[0] // 64))
+
+
+_POOL = None  # (process id, ThreadPoolExecutor): a pool does not survive a fork
+
+
+def _run(nblocks, d, task):
+    """Call ``task(b, lo, hi)`` for ``nblocks`` contiguous blocks of the ``d`` rows, at once.
+
+    Block 0 runs on the calling thread, the others on a pool of threads; the kernels release the
+    GIL, so the blocks run in parallel. Returns when all are done.
+    """
+    global _POOL
+    size = (d + nblocks - 1) // nblocks
+    if nblocks > 1 and (_POOL is None or _POOL[0] != os.getpid()):
+        threads = max(1, numba.config.NUMBA_NUM_THREADS - 1)
+        _POOL = (os.getpid(), ThreadPoolExecutor(threads, thread_name_prefix="pyginger"))
+    others = [
+        _POOL[1].submit(task, b, min(d, b * size), min(d, (b + 1) * size))
+        for b in range(1, nblocks)
+    ]
+    try:
+        task(0, 0, min(d, size))
+    finally:
+        for future in others:
+            future.result()
+
+
+def _f64(a) -> np.ndarray:
+    """Return ``a`` in float64, the precision of the kernels' sums (no copy if it is already)."""
+    return a.astype(np.float64, copy=False)
 
 
 def _small(a) -> np.ndarray:
@@ -705,13 +557,11 @@ def _project_unrolled(U, x):
     The generated kernels of :mod:`pyginger._unrolled` (small ``tau``): the sums stay in
     registers, up to 10x faster than the loop kernel, whose sums go through memory (_codegen).
     """
-    rows, parallel = _unrolled.PROJECT_KERNELS[U.shape[1]]
+    rows = _unrolled.PROJECT_KERNELS[U.shape[1]]
     nblocks = _blocks(U)
-    if nblocks > 1:
-        return parallel(U, x, nblocks)
-    acc = np.zeros(U.shape[1] + 1)
-    rows(U, x, 0, U.shape[0], acc)
-    return acc
+    parts = np.zeros((nblocks, U.shape[1] + 1))
+    _run(nblocks, U.shape[0], lambda b, lo, hi: rows(U, x, lo, hi, parts[b]))
+    return parts.sum(axis=0)
 
 
 def project(U, X):
@@ -727,11 +577,14 @@ def project(U, X):
     (tau, k) ndarray of float64
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
+    if U.nbytes < COMPILED_MIN_BYTES:
+        return _f64(U).T @ _f64(X)
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
         return _project_unrolled(U, X)[:-1, None]
     nblocks = _blocks(U)
-    acc = _project_serial(U, X) if nblocks == 1 else _project_parallel(U, X, nblocks)
-    return np.ascontiguousarray(acc.T)
+    parts = np.zeros((nblocks, X.shape[1], U.shape[1]))
+    _run(nblocks, U.shape[0], lambda b, lo, hi: _project_rows(U, X, lo, hi, parts[b]))
+    return np.ascontiguousarray(parts.sum(axis=0).T)
 
 
 def project_gram(U, X):
@@ -751,15 +604,17 @@ def project_gram(U, X):
     G : (k, k) ndarray of float64
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
+    if U.nbytes < COMPILED_MIN_BYTES:
+        X64 = _f64(X)
+        return _f64(U).T @ X64, X64.T @ X64
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
         acc = _project_unrolled(U, X)
         return acc[:-1, None], acc[-1:, None]
+    (d, tau), k = U.shape, X.shape[1]
     nblocks = _blocks(U)
-    if nblocks == 1:
-        acc, gram = _project_gram_serial(U, X)
-    else:
-        acc, gram = _project_gram_parallel(U, X, nblocks)
-    return np.ascontiguousarray(acc.T), gram
+    parts, grams = np.zeros((nblocks, k, tau)), np.zeros((nblocks, k, k))
+    _run(nblocks, d, lambda b, lo, hi: _project_gram_rows(U, X, lo, hi, parts[b], grams[b]))
+    return np.ascontiguousarray(parts.sum(axis=0).T), grams.sum(axis=0)
 
 
 def axpy_lowrank(alpha, X, U, M):
@@ -777,13 +632,13 @@ def axpy_lowrank(alpha, X, U, M):
     (d, k) ndarray
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
+    alpha, M = float(alpha), _small(M)
+    if U.nbytes < COMPILED_MIN_BYTES:
+        return (alpha * _f64(X) + _f64(U) @ M).astype(X.dtype, copy=False)
     out = np.empty(X.shape, dtype=X.dtype)
-    Mt = _small(np.transpose(M))
-    nblocks = _blocks(U)
-    if nblocks == 1:
-        _axpy_serial(float(alpha), X, U, Mt, out)
-    else:
-        _axpy_parallel(float(alpha), X, U, Mt, out, nblocks)
+    Mt = np.ascontiguousarray(M.T)
+    rows = _axpy_rows_dot if U.shape[1] >= 16 else _axpy_rows
+    _run(_blocks(U), U.shape[0], lambda b, lo, hi: rows(alpha, X, U, Mt, out, lo, hi))
     return out
 
 
@@ -817,24 +672,21 @@ def rotate_into(U, A, Q, B, out):
     Q = np.ascontiguousarray(Q)
     A = _small(A)
     B = _small(B).reshape(Q.shape[1], U.shape[1])
+    if U.nbytes < COMPILED_MIN_BYTES:
+        out[...] = _f64(U) @ A + _f64(Q) @ B  # the right side is evaluated before out is written
+        return out
     d, tau = U.shape
     nblocks = _blocks(U, 2 * d * tau * (tau + Q.shape[1]))
     if Q.shape[1] == 1 and tau in _unrolled.KERNELS:
         # Rank-one factor, small tau: the unrolled kernels (2-3x faster, see _codegen).
-        rows, rows_inplace, parallel, parallel_inplace = _unrolled.KERNELS[tau]
-        in_place = out.ctypes.data == U.ctypes.data
-        if nblocks == 1 and in_place:
-            rows_inplace(U, A, Q, B, 0, d)
-        elif nblocks == 1:
-            rows(U, A, Q, B, out, 0, d)
-        elif in_place:
-            parallel_inplace(U, A, Q, B, nblocks)
+        rows, rows_inplace = _unrolled.KERNELS[tau]
+        if out.ctypes.data == U.ctypes.data:
+            _run(nblocks, d, lambda b, lo, hi: rows_inplace(U, A, Q, B, lo, hi))
         else:
-            parallel(U, A, Q, B, out, nblocks)
-    elif nblocks == 1:
-        _rotate_serial(U, A, Q, B, out)
-    else:
-        _rotate_parallel(U, A, Q, B, out, nblocks)
+            _run(nblocks, d, lambda b, lo, hi: rows(U, A, Q, B, out, lo, hi))
+        return out
+    rows = _rotate_rows_narrow if tau < 12 else _rotate_rows_wide
+    _run(nblocks, d, lambda b, lo, hi: rows(U, A, Q, B, out, lo, hi))
     return out
 
 

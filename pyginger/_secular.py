@@ -30,7 +30,8 @@ from __future__ import annotations
 import ctypes
 
 import numpy as np
-from numba import njit
+
+from pyginger._backend import jit
 
 __all__ = ["top_eigh", "available", "MIN_SIZE"]
 
@@ -90,9 +91,8 @@ def _roots_and_vectors(poles, z, rho):
     return lam, vectors
 
 
-@njit(cache=True, error_model="numpy")
-def _deflate(p, z, rho):  # pragma: no cover - compiled
-    """Sort the poles and deflate (``dlaed2``); compiled, since it runs entry by entry.
+def _deflate(p, z, rho):
+    """Sort the poles and deflate (``dlaed2``).
 
     Returns the sort order, the (rotated) poles ``d`` in ascending order, the unit vector ``w``,
     ``r = rho |z|^2``, the rotations so far as the columns of ``V`` (sorted basis) and the indices
@@ -102,14 +102,27 @@ def _deflate(p, z, rho):  # pragma: no cover - compiled
     order = np.argsort(p, kind="mergesort")
     d = p[order]
     V = np.eye(n)
-    z_norm = np.sqrt(np.sum(z * z))
+    z_norm = float(np.sqrt(z @ z))
     r = rho * z_norm * z_norm
-    kept = np.empty(n, dtype=np.int64)
-    nkept = 0
     if not r > 0.0:
-        return order, d, z[order], r, V, kept[:0]
+        return order, d, z[order], r, V, np.zeros(0, dtype=np.int64)
     w = z[order] / z_norm
     tol = 8.0 * np.finfo(np.float64).eps * max(abs(d[0]), abs(d[n - 1]), r)
+    kept = _deflation_sweep(d, w, r, tol, V)
+    kept = kept[np.argsort(d[kept], kind="mergesort")]  # rotations moved d by at most tol
+    return order, d, w, r, V, kept
+
+
+@jit(error_model="numpy")
+def _deflation_sweep(d, w, r, tol, V):  # pragma: no cover - compiled
+    """Deflate in place the sorted poles ``d``, the unit ``w`` and the rotations ``V``.
+
+    Compiled, since it runs entry by entry (without Numba it runs as Python). Returns the indices
+    that are not deflated, in the order of the sweep.
+    """
+    n = d.size
+    kept = np.empty(n, dtype=np.int64)
+    nkept = 0
     last = -1  # the last undeflated index, not yet known to be kept
     for j in range(n):
         if r * abs(w[j]) <= tol:
@@ -134,9 +147,7 @@ def _deflate(p, z, rho):  # pragma: no cover - compiled
     if last >= 0:
         kept[nkept] = last
         nkept += 1
-    kept = kept[:nkept]
-    kept = kept[np.argsort(d[kept], kind="mergesort")]  # rotations moved d by at most tol
-    return order, d, w, r, V, kept
+    return kept[:nkept]
 
 
 def top_eigh(p, z, rho, tau):

@@ -3,8 +3,7 @@
 Written by ``python -m pyginger._codegen`` (see there for why); do not edit by hand.
 ``rows_T(U, A, q, B, out, lo, hi)`` writes rows ``lo:hi`` of ``U @ A + q @ B`` into ``out`` for
 ``U`` of shape ``(d, T)``, ``A`` ``(T, T)``, ``q`` ``(d, 1)`` and ``B`` ``(1, T)``;
-``rows_inplace_T(U, A, q, B, lo, hi)`` writes them into ``U`` itself; ``rotate_T`` and
-``rotate_inplace_T`` run the same over ``nblocks`` row blocks in parallel. Each row is read into
+``rows_inplace_T(U, A, q, B, lo, hi)`` writes them into ``U`` itself. Each row is read into
 scalars before its outputs are written, so in place is safe. Rotations exist for ``tau <=
 8``, where the sum runs over ``U``'s columns in order, then ``q`` (as in the loop
 kernels of :mod:`pyginger._kernels`), and for ``tau`` in (9, 10, 11, 13, 16), where it runs as two
@@ -12,17 +11,22 @@ chains, over the even and the odd entries of ``[U[i], q[i]]``, added at the end.
 
 ``project_rows_T(U, x, lo, hi, acc)`` adds rows ``lo:hi`` of ``U^T x`` to ``acc[:T]`` and of
 ``x^T x`` to ``acc[T]`` (sums in float64 whatever the storage dtype), for ``tau <=
-16``; ``project_T(U, x, nblocks)`` returns the whole ``acc``, summed over
-``nblocks`` row blocks in parallel.
+16``.
+
+Every kernel works on a row range and releases the GIL, so that :mod:`pyginger._kernels` runs it
+on several row blocks at once from its thread pool.
 """
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import uint64
 
-_OPTS = {"cache": True, "nogil": True, "fastmath": {"contract"}, "error_model": "numpy"}
+from pyginger._backend import jit
+
+# Compiled on first call, for the tau in use only, and cached on disk (_backend.jit).
+_OPTS = {"nogil": True, "fastmath": {"contract"}, "error_model": "numpy"}
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_1(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -36,7 +40,7 @@ def rows_1(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(0)] = u0 * a0_0 + x * b0
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_1(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -50,23 +54,7 @@ def rows_inplace_1(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(0)] = u0 * a0_0 + x * b0
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_1(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_1(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_1(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_1(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_2(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -86,7 +74,7 @@ def rows_2(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(1)] = u0 * a0_1 + u1 * a1_1 + x * b1
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_2(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -106,23 +94,7 @@ def rows_inplace_2(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(1)] = u0 * a0_1 + u1 * a1_1 + x * b1
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_2(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_2(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_2(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_2(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_3(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -150,7 +122,7 @@ def rows_3(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(2)] = u0 * a0_2 + u1 * a1_2 + u2 * a2_2 + x * b2
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_3(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -178,23 +150,7 @@ def rows_inplace_3(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(2)] = u0 * a0_2 + u1 * a1_2 + u2 * a2_2 + x * b2
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_3(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_3(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_3(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_3(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_4(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -232,7 +188,7 @@ def rows_4(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(3)] = u0 * a0_3 + u1 * a1_3 + u2 * a2_3 + u3 * a3_3 + x * b3
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_4(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -270,23 +226,7 @@ def rows_inplace_4(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(3)] = u0 * a0_3 + u1 * a1_3 + u2 * a2_3 + u3 * a3_3 + x * b3
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_4(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_4(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_4(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_4(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_5(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -336,7 +276,7 @@ def rows_5(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(4)] = u0 * a0_4 + u1 * a1_4 + u2 * a2_4 + u3 * a3_4 + u4 * a4_4 + x * b4
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_5(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -386,23 +326,7 @@ def rows_inplace_5(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         Of[k + uint64(4)] = u0 * a0_4 + u1 * a1_4 + u2 * a2_4 + u3 * a3_4 + u4 * a4_4 + x * b4
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_5(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_5(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_5(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_5(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_6(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -478,7 +402,7 @@ def rows_6(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_6(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -554,23 +478,7 @@ def rows_inplace_6(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_6(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_6(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_6(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_6(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_7(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -713,7 +621,7 @@ def rows_7(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_7(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -856,23 +764,7 @@ def rows_inplace_7(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_7(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_7(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_7(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_7(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_8(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1050,7 +942,7 @@ def rows_8(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_8(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1228,23 +1120,7 @@ def rows_inplace_8(U, A, q, B, lo, hi):  # pragma: no cover - compiled
         )
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_8(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_8(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_8(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_8(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_9(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1281,7 +1157,7 @@ def rows_9(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_9(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1318,23 +1194,7 @@ def rows_inplace_9(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_9(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_9(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_9(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_9(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_10(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1373,7 +1233,7 @@ def rows_10(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_10(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1412,23 +1272,7 @@ def rows_inplace_10(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_10(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_10(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_10(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_10(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_11(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1469,7 +1313,7 @@ def rows_11(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_11(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1510,23 +1354,7 @@ def rows_inplace_11(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_11(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_11(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_11(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_11(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_13(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1571,7 +1399,7 @@ def rows_13(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_13(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1616,23 +1444,7 @@ def rows_inplace_13(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_13(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_13(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_13(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_13(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_16(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = out.ravel()
@@ -1683,7 +1495,7 @@ def rows_16(U, A, q, B, out, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(**_OPTS)
+@jit(**_OPTS)
 def rows_inplace_16(U, A, q, B, lo, hi):  # pragma: no cover - compiled
     Uf = U.ravel()
     Of = Uf
@@ -1734,23 +1546,7 @@ def rows_inplace_16(U, A, q, B, lo, hi):  # pragma: no cover - compiled
             Of[k + j] = e + o
 
 
-@njit(parallel=True, **_OPTS)
-def rotate_16(U, A, q, B, out, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_16(U, A, q, B, out, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(parallel=True, **_OPTS)
-def rotate_inplace_16(U, A, q, B, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    for b in prange(nblocks):
-        rows_inplace_16(U, A, q, B, min(d, b * size), min(d, (b + 1) * size))
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_1(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1779,20 +1575,7 @@ def project_rows_1(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[1] = acc[1] + s0_1 + s1_1
 
 
-@njit(parallel=True, **_OPTS)
-def project_1(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 2))
-    for b in prange(nblocks):
-        project_rows_1(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_2(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1827,20 +1610,7 @@ def project_rows_2(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[2] = acc[2] + s0_2 + s1_2
 
 
-@njit(parallel=True, **_OPTS)
-def project_2(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 3))
-    for b in prange(nblocks):
-        project_rows_2(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_3(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1881,20 +1651,7 @@ def project_rows_3(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[3] = acc[3] + s0_3 + s1_3
 
 
-@njit(parallel=True, **_OPTS)
-def project_3(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 4))
-    for b in prange(nblocks):
-        project_rows_3(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_4(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1941,20 +1698,7 @@ def project_rows_4(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[4] = acc[4] + s0_4 + s1_4
 
 
-@njit(parallel=True, **_OPTS)
-def project_4(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 5))
-    for b in prange(nblocks):
-        project_rows_4(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_5(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -1984,20 +1728,7 @@ def project_rows_5(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[5] = acc[5] + s0_5
 
 
-@njit(parallel=True, **_OPTS)
-def project_5(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 6))
-    for b in prange(nblocks):
-        project_rows_5(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_6(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2030,20 +1761,7 @@ def project_rows_6(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[6] = acc[6] + s0_6
 
 
-@njit(parallel=True, **_OPTS)
-def project_6(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 7))
-    for b in prange(nblocks):
-        project_rows_6(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_7(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2079,20 +1797,7 @@ def project_rows_7(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[7] = acc[7] + s0_7
 
 
-@njit(parallel=True, **_OPTS)
-def project_7(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 8))
-    for b in prange(nblocks):
-        project_rows_7(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_8(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2131,20 +1836,7 @@ def project_rows_8(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[8] = acc[8] + s0_8
 
 
-@njit(parallel=True, **_OPTS)
-def project_8(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 9))
-    for b in prange(nblocks):
-        project_rows_8(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_9(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2186,20 +1878,7 @@ def project_rows_9(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[9] = acc[9] + s0_9
 
 
-@njit(parallel=True, **_OPTS)
-def project_9(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 10))
-    for b in prange(nblocks):
-        project_rows_9(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_10(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2244,20 +1923,7 @@ def project_rows_10(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[10] = acc[10] + s0_10
 
 
-@njit(parallel=True, **_OPTS)
-def project_10(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 11))
-    for b in prange(nblocks):
-        project_rows_10(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_11(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2305,20 +1971,7 @@ def project_rows_11(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[11] = acc[11] + s0_11
 
 
-@njit(parallel=True, **_OPTS)
-def project_11(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 12))
-    for b in prange(nblocks):
-        project_rows_11(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_12(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2369,20 +2022,7 @@ def project_rows_12(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[12] = acc[12] + s0_12
 
 
-@njit(parallel=True, **_OPTS)
-def project_12(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 13))
-    for b in prange(nblocks):
-        project_rows_12(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_13(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2436,20 +2076,7 @@ def project_rows_13(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[13] = acc[13] + s0_13
 
 
-@njit(parallel=True, **_OPTS)
-def project_13(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 14))
-    for b in prange(nblocks):
-        project_rows_13(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_14(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2506,20 +2133,7 @@ def project_rows_14(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[14] = acc[14] + s0_14
 
 
-@njit(parallel=True, **_OPTS)
-def project_14(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 15))
-    for b in prange(nblocks):
-        project_rows_14(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_15(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2579,20 +2193,7 @@ def project_rows_15(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[15] = acc[15] + s0_15
 
 
-@njit(parallel=True, **_OPTS)
-def project_15(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 16))
-    for b in prange(nblocks):
-        project_rows_15(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-@njit(**_OPTS)
+@jit(**_OPTS)
 def project_rows_16(U, x, lo, hi, acc):  # pragma: no cover - compiled
     Uf = U.ravel()
     xf = x.ravel()
@@ -2655,52 +2256,39 @@ def project_rows_16(U, x, lo, hi, acc):  # pragma: no cover - compiled
     acc[16] = acc[16] + s0_16
 
 
-@njit(parallel=True, **_OPTS)
-def project_16(U, x, nblocks):  # pragma: no cover - compiled
-    d = U.shape[0]
-    size = (d + nblocks - 1) // nblocks
-    parts = np.zeros((nblocks, 17))
-    for b in prange(nblocks):
-        project_rows_16(U, x, min(d, b * size), min(d, (b + 1) * size), parts[b])
-    acc = parts[0].copy()
-    for b in range(1, nblocks):
-        acc += parts[b]
-    return acc
-
-
-#: ``tau`` -> (rows, rows_inplace, rotate, rotate_inplace) for that ``tau``.
+#: ``tau`` -> (rows, rows_inplace) for that ``tau``.
 KERNELS = {
-    1: (rows_1, rows_inplace_1, rotate_1, rotate_inplace_1),
-    2: (rows_2, rows_inplace_2, rotate_2, rotate_inplace_2),
-    3: (rows_3, rows_inplace_3, rotate_3, rotate_inplace_3),
-    4: (rows_4, rows_inplace_4, rotate_4, rotate_inplace_4),
-    5: (rows_5, rows_inplace_5, rotate_5, rotate_inplace_5),
-    6: (rows_6, rows_inplace_6, rotate_6, rotate_inplace_6),
-    7: (rows_7, rows_inplace_7, rotate_7, rotate_inplace_7),
-    8: (rows_8, rows_inplace_8, rotate_8, rotate_inplace_8),
-    9: (rows_9, rows_inplace_9, rotate_9, rotate_inplace_9),
-    10: (rows_10, rows_inplace_10, rotate_10, rotate_inplace_10),
-    11: (rows_11, rows_inplace_11, rotate_11, rotate_inplace_11),
-    13: (rows_13, rows_inplace_13, rotate_13, rotate_inplace_13),
-    16: (rows_16, rows_inplace_16, rotate_16, rotate_inplace_16),
+    1: (rows_1, rows_inplace_1),
+    2: (rows_2, rows_inplace_2),
+    3: (rows_3, rows_inplace_3),
+    4: (rows_4, rows_inplace_4),
+    5: (rows_5, rows_inplace_5),
+    6: (rows_6, rows_inplace_6),
+    7: (rows_7, rows_inplace_7),
+    8: (rows_8, rows_inplace_8),
+    9: (rows_9, rows_inplace_9),
+    10: (rows_10, rows_inplace_10),
+    11: (rows_11, rows_inplace_11),
+    13: (rows_13, rows_inplace_13),
+    16: (rows_16, rows_inplace_16),
 }
 
-#: ``tau`` -> (project_rows, project) for that ``tau``.
+#: ``tau`` -> project_rows for that ``tau``.
 PROJECT_KERNELS = {
-    1: (project_rows_1, project_1),
-    2: (project_rows_2, project_2),
-    3: (project_rows_3, project_3),
-    4: (project_rows_4, project_4),
-    5: (project_rows_5, project_5),
-    6: (project_rows_6, project_6),
-    7: (project_rows_7, project_7),
-    8: (project_rows_8, project_8),
-    9: (project_rows_9, project_9),
-    10: (project_rows_10, project_10),
-    11: (project_rows_11, project_11),
-    12: (project_rows_12, project_12),
-    13: (project_rows_13, project_13),
-    14: (project_rows_14, project_14),
-    15: (project_rows_15, project_15),
-    16: (project_rows_16, project_16),
+    1: project_rows_1,
+    2: project_rows_2,
+    3: project_rows_3,
+    4: project_rows_4,
+    5: project_rows_5,
+    6: project_rows_6,
+    7: project_rows_7,
+    8: project_rows_8,
+    9: project_rows_9,
+    10: project_rows_10,
+    11: project_rows_11,
+    12: project_rows_12,
+    13: project_rows_13,
+    14: project_rows_14,
+    15: project_rows_15,
+    16: project_rows_16,
 }

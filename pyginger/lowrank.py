@@ -30,7 +30,7 @@ from pyginger._backend import Array
 
 try:
     from pyginger import _kernels
-except ImportError:  # pragma: no cover - Numba is a required dependency; fallback for teaching
+except ImportError:  # pragma: no cover - without Numba the NumPy twins run (tests/test_kernels.py)
     _kernels = None
 
 __all__ = [

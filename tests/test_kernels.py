@@ -11,6 +11,11 @@ in float32 and rounds the small float64 matrices to float32 first, so ``eps`` is
 Numba kernels accumulate in float64, which only makes them more accurate.
 """
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -22,7 +27,7 @@ DTYPES = [np.float64, np.float32]
 # Row counts that are not multiples of the 2- and 4-row unrolling (nor of the four rows a vector
 # register holds), one that fills several parallel blocks; ranks on both sides of every code path
 # (generated rotations for r = 1 and tau <= 8 or in _codegen.COLUMN_RANKS, generated projections
-# for k = 1 and tau <= 16 with two sets of sums up to 4, literal tau <= 4, narrow < 12, wide).
+# for k = 1 and tau <= 16 with two sets of sums up to 4, narrow < 12, wide).
 DIMS = [1, 2, 3, 5, 7, 66, 1001]
 RANKS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17, 64]
 
@@ -38,9 +43,20 @@ def _data(rng, d, tau, k, dtype):
     return U, X
 
 
-@pytest.fixture(params=["serial", "parallel"])
+@pytest.fixture(autouse=True)
+def compiled(monkeypatch):
+    """Run the compiled kernels even for the tiny arrays of these tests."""
+    monkeypatch.setattr(_kernels, "COMPILED_MIN_BYTES", 0)
+
+
+@pytest.fixture(params=["numpy", "serial", "parallel"])
 def path(request, monkeypatch):
-    """Run each kernel serially, and in parallel blocks even for tiny arrays."""
+    """Run each kernel as its NumPy expression (small arrays), serially, and in parallel blocks.
+
+    The parallel path runs even for tiny arrays.
+    """
+    if request.param == "numpy":
+        monkeypatch.setattr(_kernels, "COMPILED_MIN_BYTES", 1 << 62)
     limit = 0 if request.param == "parallel" else 1 << 62
     monkeypatch.setattr(_kernels, "PARALLEL_MIN_BYTES", limit)
     monkeypatch.setattr(_kernels, "PARALLEL_MIN_FLOPS", limit)
@@ -304,3 +320,93 @@ def test_kernels_accept_non_contiguous_inputs():
     out = np.empty((5, 40)).T
     with pytest.raises(ValueError, match="C-contiguous"):
         _kernels.rotate_into(U, A, X, B, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Compilation: the cache folder, the notice, and running without Numba
+# ---------------------------------------------------------------------------------------------
+
+_COMPILE_TWO_KERNELS = """
+import numpy as np
+from pyginger import _kernels
+_kernels.COMPILED_MIN_BYTES = 0
+_kernels.project(np.ones((5, 3)), np.ones((5, 1)))
+_kernels.project(np.ones((5, 2)), np.ones((5, 1)))
+"""
+
+
+def _python(code, tmp_path, **env):
+    """Run ``code`` in a fresh interpreter that imports this pyginger, with Numba's defaults."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    base["PYTHONPATH"] = str(pathlib.Path(pyginger.__file__).parents[1])
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+
+
+def test_compilation_prints_one_notice_and_a_warm_cache_none(tmp_path):
+    cache = tmp_path / "cache"
+    cold = _python(_COMPILE_TWO_KERNELS, tmp_path, NUMBA_CACHE_DIR=str(cache))
+    assert cold.stderr.count("pyginger: compiling Numba kernels") == 1, cold.stderr
+    assert str(cache) in cold.stderr
+    assert list(cache.glob("pyginger_*/*.nbi"))  # NUMBA_CACHE_DIR is respected
+    warm = _python(_COMPILE_TWO_KERNELS, tmp_path, NUMBA_CACHE_DIR=str(cache))
+    assert warm.stderr == ""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the user cache folder is XDG_CACHE_HOME")
+def test_cache_lives_in_the_user_cache_folder_not_beside_the_source(tmp_path):
+    source = pathlib.Path(_kernels.__file__).parent / "__pycache__"
+    before = set(source.glob("*.nb[ic]"))
+    _python(_COMPILE_TWO_KERNELS, tmp_path, XDG_CACHE_HOME=str(tmp_path))
+    assert list(tmp_path.glob("numba/pyginger_*/*.nbi"))
+    assert set(source.glob("*.nb[ic]")) == before
+
+
+def test_package_imports_and_runs_without_numba(tmp_path):
+    code = """
+import sys
+sys.modules["numba"] = None  # import numba now raises ImportError
+import numpy as np
+import pyginger
+from pyginger import lowrank
+state = pyginger.init(40, 30)
+for f in np.random.default_rng(0).standard_normal((35, 40)):
+    state = pyginger.update(state, f, beta=0.9)  # tau + 1 >= 28: the secular solver, in Python
+assert lowrank.ALGORITHM_COUNTS["secular-eig"] > 0 and lowrank._kernels is None
+assert pyginger.orthogonality_error(state) < 1e-13
+G = pyginger.to_dense(state)
+v = np.arange(40.0)
+assert np.allclose(G @ pyginger.solve(state, v), v)
+try:
+    pyginger.update(state, v, backend="numba")
+except ValueError as e:
+    assert "needs the package numba" in str(e)
+else:
+    raise AssertionError("backend='numba' without Numba")
+"""
+    _python(code, tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_parallel_passes_work_after_fork(tmp_path):
+    # The thread pool of the parent does not exist in a forked child: the child makes its own.
+    code = """
+import os
+import numpy as np
+from pyginger import _kernels
+_kernels.COMPILED_MIN_BYTES = _kernels.PARALLEL_MIN_BYTES = 0
+U, x = np.ones((1000, 3)), np.ones((1000, 1))
+assert _kernels.project(U, x)[0, 0] == 1000.0
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if _kernels.project(U, x)[0, 0] == 1000.0 else 1)
+assert os.waitpid(pid, 0)[1] == 0
+"""
+    _python(code, tmp_path, NUMBA_CACHE_DIR=str(tmp_path / "cache"), NUMBA_NUM_THREADS="2")
