@@ -28,6 +28,7 @@ try:  # optional: the compiled kernels; without it the NumPy twins run
     import numba
     from numba.core import caching as _caching
     from numba.core import event as _event
+    from numba.core.dispatcher import Dispatcher as _Dispatcher
 except ImportError:  # pragma: no cover - exercised in a subprocess by tests/test_kernels.py
     numba = None
 
@@ -164,7 +165,7 @@ if numba is not None:
 
         def on_start(self, event):
             module = getattr(event.data["dispatcher"].py_func, "__module__", None) or ""
-            if self.shown or not module.startswith("pyginger"):
+            if self.shown or module.split(".")[0] != "pyginger":
                 return
             self.shown = True
             where = cache_dir() or "nowhere: no writable cache folder"
@@ -206,7 +207,7 @@ def jit(**options):
         if numba is None:  # pragma: no cover - without Numba
             return func
         dispatcher = numba.njit(**options)(func)
-        if not isinstance(dispatcher, numba.core.dispatcher.Dispatcher):
+        if not isinstance(dispatcher, _Dispatcher):
             return dispatcher  # NUMBA_DISABLE_JIT=1: the Python function itself
         try:
             dispatcher._cache = _Cache(dispatcher.py_func)  # what cache=True does, elsewhere

@@ -13,7 +13,7 @@ storage loses no accuracy in the sums over ``d``.
 How the kernels are built (each choice measured; figures in ``docs/performance.md``):
 
 * For a small ``U`` (below :data:`COMPILED_MIN_BYTES`) the kernels are the NumPy expressions of
-  the twins, computed in float64: compiled code gained at most 10% of an update there, and a
+  the twins, computed in float64: compiled code gained at most 15% of an update there, and a
   small problem never waits for a compilation.
 * Every kernel walks the rows of ``U`` once, in memory order (``U`` is C-contiguous), so
   ``project`` and ``axpy_lowrank`` read ``U`` once and ``rotate`` reads it once and writes the new
@@ -22,7 +22,7 @@ How the kernels are built (each choice measured; figures in ``docs/performance.m
   contiguous row blocks at once, the calling thread and a small pool of Python threads taking
   one each (:func:`_run`). Small passes stay on the calling thread, because waking other
   threads costs more than they save. (Numba's ``prange`` measured no faster, and it compiled a
-  second, parallel copy of every kernel: 1-5 s each on a cold cache.)
+  second, parallel copy of every kernel: 0.5-4.4 s more each on a cold cache.)
 * Each call compiles only the kernel it runs, for its argument types: the Python functions
   below choose the kernel, so that no compiled kernel calls another one chosen at run time,
   which Numba would compile along with it. Compiled code is cached on disk, outside the source
@@ -76,9 +76,10 @@ __all__ = [
 ]
 
 #: Bytes of ``U`` below which a kernel is the NumPy expression of its twin, in float64. There a
-#: whole update measured within 10% of the compiled kernels (equal at 100 KiB, 13 us slower at
-#: 125 KiB; solve and rank-k updates as fast or faster), and a small problem never waits for a
-#: compilation; from 250 KiB on the compiled update is 1.2-4x faster (docs/performance.md).
+#: whole update measured within 15% of the compiled kernels (equal at 100 KiB, 13-19 us slower
+#: at 125 KiB; solves and rank-k updates as fast or faster), and a small problem never waits for
+#: a compilation; the compiled update is 1.2-1.3x faster at 250 KiB, 2-4x from 1 MiB
+#: (docs/performance.md, "Cold start").
 COMPILED_MIN_BYTES = 128 << 10
 
 #: Bytes of ``U`` from which a pass runs on ``numba.get_num_threads()`` threads at once
