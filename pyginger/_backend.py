@@ -19,6 +19,7 @@ prints one line to ``stderr``, so that the wait is explained.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any, TypeAlias
 
@@ -139,7 +140,10 @@ def is_writeable(x: Array) -> bool:
 # Compilation: the cache folder and the notice
 # ---------------------------------------------------------------------------------------------
 
-if numba is not None:
+_Cache: Any = None  # Numba's function cache, located outside the source tree (below)
+
+if numba is not None and hasattr(_caching, "FunctionCache"):  # Numba internals: checked, as a
+    # newer Numba may move them; without them jit() falls back to Numba's own cache=True.
 
     class _CacheImpl(_caching.CompileResultCacheImpl):
         # Numba's own order is NUMBA_CACHE_DIR, then beside the source (__pycache__), then the
@@ -151,8 +155,11 @@ if numba is not None:
             _caching.InTreeCacheLocator,
         ]
 
-    class _Cache(_caching.FunctionCache):
+    class _Cache(_caching.FunctionCache):  # type: ignore[no-redef]
         _impl_class = _CacheImpl
+
+
+if numba is not None:
 
     class _CompileNotice(_event.Listener):
         """Print one line to ``stderr`` when a pyginger kernel first compiles in this process.
@@ -195,7 +202,7 @@ def cache_dir() -> str | None:
     return _CACHE_DIR
 
 
-def jit(**options):
+def jit(**options: Any) -> Callable[[Callable[..., Any]], Any]:
     """Return a decorator that compiles with ``numba.njit(**options)``, cached on disk.
 
     The cache lives in :func:`cache_dir`, not beside the source. Without Numba (or with
@@ -206,12 +213,15 @@ def jit(**options):
         global _CACHE_DIR
         if numba is None:  # pragma: no cover - without Numba
             return func
+        if _Cache is None:  # pragma: no cover - a Numba without the caching internals used here
+            return numba.njit(cache=True, **options)(func)
         dispatcher = numba.njit(**options)(func)
         if not isinstance(dispatcher, _Dispatcher):
             return dispatcher  # NUMBA_DISABLE_JIT=1: the Python function itself
         try:
             dispatcher._cache = _Cache(dispatcher.py_func)  # what cache=True does, elsewhere
-        except RuntimeError:  # pragma: no cover - no writable folder: compile in every process
+        except (RuntimeError, AttributeError):  # pragma: no cover - no writable folder, or a
+            # Numba whose dispatcher keeps its cache elsewhere: compile in every process
             return dispatcher
         _CACHE_DIR = _CACHE_DIR or dispatcher._cache.cache_path
         return dispatcher
