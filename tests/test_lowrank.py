@@ -57,9 +57,9 @@ def test_exact_while_total_rank_fits(xp, backend, form, k):
     state = _run(xp, factors, tau, damping=gamma, beta=beta, form=form, backend=backend)
     exact = dense.damped_inverse(dense.ema_ggn(factors, beta), gamma)
     approx = to_host(pyginger.to_dense(state, inverse=True))
-    # Issue 2 asks for <= 1e-10 relative. Expected error: kappa * eps with kappa <= (gamma +
-    # ||G||) / gamma ~ 1e3 here, i.e. ~1e-13; the bound leaves room for the inverse form's
-    # extra eps * sigma / gamma.
+    # The contract: <= 1e-10 relative while nothing is truncated. Expected error: kappa * eps
+    # with kappa <= (gamma + ||G||) / gamma ~ 1e3 here, i.e. ~1e-13; the bound leaves room for
+    # the inverse form's extra eps * sigma / gamma.
     assert np.linalg.norm(approx - exact) <= 1e-10 * np.linalg.norm(exact)
     assert_state_invariants(state, atol=100 * EPS64)
 
