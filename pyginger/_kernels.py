@@ -61,7 +61,7 @@ import numba
 import numpy as np
 from numba import get_num_threads, uint64
 
-from pyginger import _unrolled
+from pyginger import _reference, _unrolled
 from pyginger._backend import jit
 
 __all__ = [
@@ -579,7 +579,8 @@ def project(U, X):
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
     if U.nbytes < COMPILED_MIN_BYTES:
-        return _f64(U).T @ _f64(X)
+        with _reference.quiet_blas():
+            return _f64(U).T @ _f64(X)
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
         return _project_unrolled(U, X)[:-1, None]
     nblocks = _blocks(U)
@@ -607,7 +608,8 @@ def project_gram(U, X):
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
     if U.nbytes < COMPILED_MIN_BYTES:
         X64 = _f64(X)
-        return _f64(U).T @ X64, X64.T @ X64
+        with _reference.quiet_blas():
+            return _f64(U).T @ X64, X64.T @ X64
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
         acc = _project_unrolled(U, X)
         return acc[:-1, None], acc[-1:, None]
@@ -635,7 +637,8 @@ def axpy_lowrank(alpha, X, U, M):
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
     alpha, M = float(alpha), _small(M)
     if U.nbytes < COMPILED_MIN_BYTES:
-        return (alpha * _f64(X) + _f64(U) @ M).astype(X.dtype, copy=False)
+        with _reference.quiet_blas():
+            return (alpha * _f64(X) + _f64(U) @ M).astype(X.dtype, copy=False)
     out = np.empty(X.shape, dtype=X.dtype)
     Mt = np.ascontiguousarray(M.T)
     rows = _axpy_rows_dot if U.shape[1] >= 16 else _axpy_rows
@@ -674,7 +677,8 @@ def rotate_into(U, A, Q, B, out):
     A = _small(A)
     B = _small(B).reshape(Q.shape[1], U.shape[1])
     if U.nbytes < COMPILED_MIN_BYTES:
-        out[...] = _f64(U) @ A + _f64(Q) @ B  # the right side is evaluated before out is written
+        with _reference.quiet_blas():  # the right side is evaluated first
+            out[...] = _f64(U) @ A + _f64(Q) @ B
         return out
     d, tau = U.shape
     nblocks = _blocks(U, 2 * d * tau * (tau + Q.shape[1]))
