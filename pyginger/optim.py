@@ -236,9 +236,8 @@ def _check_inverse_form_factor(func, F, damping):
     rotated in place ahead of a block that fails. (The curvature form's products are bounded
     by ``|F|^2``, which :func:`_check_factor` has checked.)
     """
-    with np.errstate(over="ignore"):
-        scaled = F / damping
-        squared = np.vdot(scaled, scaled)
+    with np.errstate(over="ignore"):  # |F / damping|^2 without a scaled copy of F
+        squared = np.float64(np.vdot(F, F)) / damping / damping
     if not np.isfinite(squared):
         raise _v.CurvatureRangeError(
             f"{func}: curvature is too large for the inverse form at damping {damping:g} (the "
