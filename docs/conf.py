@@ -70,7 +70,7 @@ exclude_patterns = ["_build", "**/.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 
 autosummary_generate = True
 autosummary_ignore_module_all = False  # a module's public API is its __all__
-autosummary_imported_members = True  # pyginger re-exports the core from pyginger.lowrank
+autosummary_imported_members = True  # pyginger re-exports the core from pyginger.core
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"  # types are written in the numpydoc Parameters sections
 numpydoc_show_class_members = False  # the class template lists members itself
@@ -79,21 +79,21 @@ numpydoc_attributes_as_param_list = True
 
 #: The API reference, in reading order: (section title, [modules]). Missing modules are skipped
 #: (they may not have landed yet). Re-exports are documented once, where users reach them:
-#: ``pyginger`` re-exports all of ``pyginger.lowrank`` and ``pyginger.minimize.minimize`` (the
-#: name ``pyginger.minimize`` is that function), ``pyginger.benchmarks`` its ``bandwidth`` and
+#: ``pyginger`` re-exports all of ``pyginger.core`` and ``pyginger.minimize.minimize`` (the
+#: name ``pyginger.minimize`` is that function), ``pyginger.cli.bench`` its ``bandwidth`` and
 #: ``core``.
 API_SECTIONS = [
     ("The Ginger state", ["pyginger"]),
     ("Exact references and checks", ["pyginger.dense", "pyginger.testing", "pyginger.diagnostics"]),
-    ("Models, losses and data", ["pyginger.mlp", "pyginger.losses", "pyginger.datasets"]),
+    ("Models, losses and data", ["pyginger.nn.mlp", "pyginger.nn.losses", "pyginger.nn.datasets"]),
     (
         "Optimizers and training",
-        ["pyginger.optim", "pyginger.training", "pyginger.checkpoint"],
+        ["pyginger.optim", "pyginger.run.training", "pyginger.checkpoint"],
     ),
-    ("Convergence theory", ["pyginger.theory", "pyginger.problems"]),
+    ("Convergence theory", ["pyginger.theory", "pyginger.theory.problems"]),
     (
         "Benchmarks, plots and the command line",
-        ["pyginger.benchmarks", "pyginger.benchmarks.mlp", "pyginger.plotting", "pyginger.demo"],
+        ["pyginger.cli.bench", "pyginger.cli.bench.mlp", "pyginger.plotting", "pyginger.cli.demo"],
     ),
 ]
 

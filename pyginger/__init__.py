@@ -6,19 +6,18 @@ exponential moving average of curvature samples :math:`F F^\top`, with ``U`` of 
 """
 
 from pyginger import (
+    _compat,  # noqa: F401  (old module paths keep working)
     checkpoint,
-    datasets,
+    core,
     dense,
     diagnostics,
-    losses,
-    mlp,
+    nn,
     optim,
     plotting,
-    problems,
+    run,
     theory,
-    training,
 )
-from pyginger.lowrank import (
+from pyginger.core import (
     GingerOperator,
     GingerState,
     aslinearoperator,
@@ -30,7 +29,10 @@ from pyginger.lowrank import (
     to_dense,
     update,
 )
-from pyginger.minimize import minimize
+from pyginger.nn import datasets, losses, mlp
+from pyginger.run import training
+from pyginger.run.minimizer import minimize
+from pyginger.theory import problems
 
 __version__ = "0.1.0"
 
@@ -48,6 +50,10 @@ __all__ = [
     # numerical hygiene
     "orthogonality_error",
     "reorthonormalize",
+    # the layers, as subpackages
+    "core",
+    "nn",
+    "run",
     # exact references
     "dense",
     # models, losses and data

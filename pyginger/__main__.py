@@ -30,11 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = argv[0], argv[1:]
     if command == "demo":
-        from pyginger.demo import main as demo_main
+        from pyginger.cli.demo import main as demo_main
 
         return demo_main(rest)
     if command == "bench":
-        from pyginger.benchmarks import main_bench
+        from pyginger.cli.bench import main_bench
 
         return main_bench(rest)
     print(f"python -m pyginger: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)

@@ -10,7 +10,7 @@ they cost nothing next to the ``O(d tau)`` passes over ``U``, and float64 keeps 
 of ``U`` accurate.
 
 Numba is optional at import: without it :func:`jit` returns the plain Python function (the
-secular solver's deflation loop then runs in Python) and :mod:`pyginger.lowrank` uses the NumPy
+secular solver's deflation loop then runs in Python) and :mod:`pyginger.core` uses the NumPy
 twins of the kernels. With it, :func:`jit` compiles on first call and caches the machine code
 on disk outside the source tree (:func:`cache_dir`), and the first compilation in a process
 prints one line to ``stderr``, so that the wait is explained.
@@ -195,8 +195,8 @@ _CACHE_DIR = None  # set by the first kernel that jit() caches
 def cache_dir() -> str | None:
     """Return the folder where Numba caches pyginger's compiled kernels (None: not cached).
 
-    It is ``$NUMBA_CACHE_DIR/pyginger_<hash>`` when ``NUMBA_CACHE_DIR`` is set, else Numba's
-    user-wide cache folder (``~/.cache/numba/pyginger_<hash>`` on Linux), where ``<hash>``
+    It is ``$NUMBA_CACHE_DIR/core_<hash>`` when ``NUMBA_CACHE_DIR`` is set, else Numba's
+    user-wide cache folder (``~/.cache/numba/core_<hash>`` on Linux), where ``<hash>``
     identifies the installed copy of pyginger. Deleting the folder only costs a recompilation.
     """
     return _CACHE_DIR

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from pyginger import _validation as _v
-from pyginger import lowrank
+from pyginger import core
 from pyginger import optim as _optim
 
 __all__ = ["save", "load", "Checkpoint", "FORMAT_VERSION"]
@@ -36,7 +36,7 @@ _META_KEY = "__pyginger_checkpoint__"
 _STATE_TYPES = {
     cls.__name__: cls
     for cls in (
-        lowrank.GingerState,
+        core.GingerState,
         _optim.SGDState,
         _optim.AdamState,
         _optim.GaussNewtonState,
@@ -451,7 +451,7 @@ def load(
 
 def _ginger_states(obj):
     """Every :class:`pyginger.GingerState` inside a state tree of NamedTuples and tuples."""
-    if isinstance(obj, lowrank.GingerState):
+    if isinstance(obj, core.GingerState):
         yield obj
     elif isinstance(obj, tuple):
         for item in obj:
@@ -467,7 +467,7 @@ def _check_ginger_states(path, state):
             raise ValueError(f"load: {path!r} holds an invalid Ginger state: {exc}") from None
         # An update keeps ||U^T U - I||_F near eps (re-orthonormalized every 100 steps); 1e4 eps
         # leaves room for float32 runs and still refuses a U that is not orthonormal at all.
-        drift = lowrank.orthogonality_error(s)
+        drift = core.orthogonality_error(s)
         tol = 1e4 * float(np.finfo(s.U.dtype).eps)
         if not drift <= tol:
             raise ValueError(

@@ -1,7 +1,7 @@
 r"""Exact dense references for small problems, and how far a Ginger state is from them.
 
 Everything here is ``O(d^2)`` memory and up to ``O(d^3)`` time: the ground truth the tests and
-notebooks compare :mod:`pyginger.lowrank` against, for ``d`` up to a few thousand.
+notebooks compare :mod:`pyginger.core` against, for ``d`` up to a few thousand.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pyginger import _backend
 from pyginger import _validation as _v
 
 if TYPE_CHECKING:
-    from pyginger.lowrank import GingerState
+    from pyginger.core import GingerState
 
 __all__ = [
     "ema_ggn",
@@ -259,7 +259,7 @@ def compare(
     >>> metrics["inverse_rel_fro"] < 1e-12, float(metrics["principal_angles"].max()) < 1e-6
     (True, True)
     """
-    from pyginger.lowrank import solve, to_dense
+    from pyginger.core import solve, to_dense
 
     _v.check_state("compare", state)
     G = _check_square("compare", G)

@@ -36,7 +36,7 @@ import scipy.linalg
 from numpy.typing import ArrayLike, DTypeLike
 
 from pyginger import _validation as _v
-from pyginger import dense, lowrank
+from pyginger import core, dense
 
 __all__ = ["ShadowTrace", "shadow_replay"]
 
@@ -141,9 +141,9 @@ def shadow_replay(
     form: str = "curvature",
     dtype: DTypeLike = np.float64,
     backend: str | None = None,
-    reorth_every: int | None = lowrank.REORTH_EVERY,
+    reorth_every: int | None = core.REORTH_EVERY,
     rng: np.random.Generator | int | None = None,
-) -> tuple[ShadowTrace, lowrank.GingerState]:
+) -> tuple[ShadowTrace, core.GingerState]:
     r"""Replay a stream of factors in Ginger and in a dense shadow, recording errors at every step.
 
     Parameters
@@ -241,7 +241,7 @@ def shadow_replay(
                 )
         Vs = [_factor(func, v, d, dt)[:, 0] for v in Vs]
 
-    state = lowrank.init(d, rank, damping=gamma, dtype=dt)
+    state = core.init(d, rank, damping=gamma, dtype=dt)
     G = np.zeros((d, d))
     R = np.zeros((d, d))
     out = {
@@ -254,7 +254,7 @@ def shadow_replay(
     for t, (F, v) in enumerate(zip(Fs, Vs, strict=True)):
         FFt = F @ F.T
         sum_before = float(np.sum(np.asarray(state.sigma, dtype=np.float64)))
-        state = lowrank.update(
+        state = core.update(
             state, F.astype(dt), beta=beta, form=form, backend=backend, reorth_every=reorth_every
         )
         G = beta * G + (1.0 - beta) * FFt
@@ -271,13 +271,11 @@ def shadow_replay(
         g_norm = max(np.linalg.norm(G), np.finfo(np.float64).tiny)
 
         P = (V / (lam + gamma)) @ V.T  # exact (G + gamma I)^{-1} from the eigendecomposition
-        P_hat = np.asarray(lowrank.to_dense(state, inverse=True), dtype=np.float64)
+        P_hat = np.asarray(core.to_dense(state, inverse=True), dtype=np.float64)
         out["inverse_error"][t] = np.linalg.norm(P_hat - P) / np.linalg.norm(P)
         out["inverse_error_2"][t] = np.linalg.norm(P_hat - P, 2) / np.linalg.norm(P, 2)
         exact_dir = P @ v
-        approx_dir = np.asarray(
-            lowrank.solve(state, v.astype(dt), backend=backend), dtype=np.float64
-        )
+        approx_dir = np.asarray(core.solve(state, v.astype(dt), backend=backend), dtype=np.float64)
         out["direction_angle"][t] = _angle(exact_dir, approx_dir)
         eig_exact[t] = top
         eig_ginger[t] = np.sort(sigma)[::-1]
@@ -293,7 +291,7 @@ def shadow_replay(
         )
         out["missing_mass"][t] = float(np.trace(G)) - float(np.sum(sigma))
         out["loewner_gap"][t] = float(np.linalg.eigvalsh(G - Ghat)[0])
-        out["orthogonality"][t] = lowrank.orthogonality_error(state)
+        out["orthogonality"][t] = core.orthogonality_error(state)
     trace = ShadowTrace(
         step=np.arange(1, T + 1), eigenvalues_exact=eig_exact, eigenvalues_ginger=eig_ginger, **out
     )

@@ -55,7 +55,7 @@ def _save(fig, path):
 
 
 def _series(func, name, curve, key):
-    """Return ``(x, y)`` for a history dict from :func:`pyginger.training.train` or an array."""
+    """Return ``(x, y)`` for a history dict from :func:`pyginger.run.training.train` or an array."""
     if isinstance(curve, dict):
         if key not in curve or curve[key] is None:
             raise ValueError(f"{func}: history {name!r} has no {key!r} entry")
@@ -81,7 +81,7 @@ def _series(func, name, curve, key):
 def plot_loss_curves(
     histories, *, key="loss", ax=None, logy=True, title=None, xlabel="step", ylabel=None, path=None
 ):
-    """Plot one loss curve per optimizer, e.g. the histories of :func:`pyginger.training.train`.
+    """Plot one loss curve per optimizer, e.g. the histories of :func:`pyginger.run.training.train`.
 
     Each curve has its own colour and dash pattern, so overlapping curves stay distinguishable.
 

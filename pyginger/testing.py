@@ -16,7 +16,7 @@ from scipy.sparse.linalg import LinearOperator, aslinearoperator
 from pyginger import _backend
 
 if TYPE_CHECKING:
-    from pyginger.lowrank import GingerState
+    from pyginger.core import GingerState
 
 __all__ = ["compare_operator", "assert_state_invariants", "subspace_distance"]
 

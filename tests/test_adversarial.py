@@ -415,7 +415,7 @@ def _judge_result(case, result):
 
 
 def _mlp_cases():
-    from pyginger.mlp import MLP
+    from pyginger.nn.mlp import MLP
 
     model = MLP([2, 4, 3], loss="cross_entropy")
     theta = model.init(seed=0)

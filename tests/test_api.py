@@ -39,11 +39,11 @@ def test_public_callables_are_documented(name, obj):
 
 def test_submodules_import_without_optional_dependencies():
     for mod in (
-        "pyginger.lowrank",
+        "pyginger.core",
         "pyginger.dense",
         "pyginger.testing",
-        "pyginger._reference",
+        "pyginger.core._twins",
         "pyginger.plotting",
-        "pyginger.demo",
+        "pyginger.cli.demo",
     ):
         importlib.import_module(mod)

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from pyginger import benchmarks
-from pyginger.benchmarks import (
+from pyginger.cli import bench as benchmarks
+from pyginger.cli.bench import (
     bench_update,
     blas_threads,
     crossover_dim,
@@ -97,7 +97,7 @@ def test_bench_update_inplace_leaves_the_warm_state_alone():
     # warm state, so a shared buffer would make them time a different state. Same seed, same
     # warm state: compare a run with and without the in-place op.
     import pyginger
-    from pyginger.benchmarks import core
+    from pyginger.cli.bench import core
 
     seen = []
     original = core._update_step
@@ -256,7 +256,7 @@ def _memory_row(backend, in_place, extra):
 
 
 def test_targets_name_every_target_and_judge_only_what_applies():
-    from pyginger.benchmarks import _targets
+    from pyginger.cli.bench import _targets
 
     rows = [
         _row("update", 1_000_000, 16, 0.35),
@@ -288,7 +288,7 @@ def test_targets_name_every_target_and_judge_only_what_applies():
 
 
 def test_rates_above_the_bandwidth_are_explained():
-    from pyginger.benchmarks import _cache_note
+    from pyginger.cli.bench import _cache_note
 
     assert _cache_note([_row("solve", 1_000_000, 16, 0.9)], 32 << 20) == []
     # 1e6 * 16 * 8 bytes = 122 MiB of U: inside a 480 MiB cache, the rate is cache bandwidth.
@@ -302,7 +302,7 @@ def test_rates_above_the_bandwidth_are_explained():
 
 
 def test_scaling_and_overhead_flags_name_the_target():
-    from pyginger.benchmarks import format_overhead, format_scaling
+    from pyginger.cli.bench import format_overhead, format_scaling
 
     ratios = [
         {
@@ -331,7 +331,7 @@ def test_scaling_and_overhead_flags_name_the_target():
 
 
 def test_a_slower_median_that_the_fastest_samples_contradict_is_no_verdict():
-    from pyginger.benchmarks import _targets, format_overhead
+    from pyginger.cli.bench import _targets, format_overhead
 
     # Medians 1.02 vs 1.00, fastest samples 0.9 vs 1.0: load slowed numba's samples, the
     # kernel is not slower. Neither the table nor the targets may call it a miss.
@@ -354,7 +354,7 @@ def test_a_slower_median_that_the_fastest_samples_contradict_is_no_verdict():
 
 
 def test_mlp_ratio_verdicts_name_the_target():
-    from pyginger.benchmarks.mlp import format_mlp_ratios
+    from pyginger.cli.bench.mlp import format_mlp_ratios
 
     result = {
         "sizes": (4, 3),

@@ -8,9 +8,10 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import pyginger
-from pyginger import checkpoint, datasets, optim
-from pyginger.mlp import MLP
-from pyginger.training import train
+from pyginger import checkpoint, optim
+from pyginger.nn import datasets
+from pyginger.nn.mlp import MLP
+from pyginger.run.training import train
 
 MODEL = MLP([2, 8, 3], activation="tanh", loss="cross_entropy")
 DATA = datasets.spirals(90, classes=3, seed=3)

@@ -10,7 +10,7 @@ import scipy.linalg
 import pyginger
 from pyginger import dense
 from pyginger.__main__ import main
-from pyginger.demo import (
+from pyginger.cli.demo import (
     build_parser,
     curvature_stream,
     direction_angles,
@@ -53,7 +53,7 @@ def test_demo_quick_runs_end_to_end(tmp_path):
 
 
 def test_demo_rejects_bad_options(capsys):
-    from pyginger.demo import main as demo_main
+    from pyginger.cli.demo import main as demo_main
 
     with pytest.raises(SystemExit):
         demo_main(["--steps", "0"])
@@ -212,7 +212,8 @@ def test_principal_angle_obeys_davis_kahan():
 
 def test_demo_plot_styles_and_title(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    from pyginger import demo, plotting
+    from pyginger import plotting
+    from pyginger.cli import demo
 
     # Two equal series (the two update forms agree to rounding) must stay distinguishable.
     fig = plotting.plot_error_vs_rank([2, 4], {"a": [0.3, 0.1], "b": [0.3, 0.1], "c": [0.2, 0.1]})

@@ -1,12 +1,12 @@
-"""Tests of pyginger.datasets: shapes, dtypes, seeding, the documented geometry, and errors."""
+"""Tests of pyginger.nn.datasets: shapes, dtypes, seeding, the documented geometry, and errors."""
 
 import sys
 
 import numpy as np
 import pytest
 
-from pyginger import datasets
-from pyginger.mlp import MLP
+from pyginger.nn import datasets
+from pyginger.nn.mlp import MLP
 
 GENERATORS = {
     "regression": datasets.regression,

@@ -16,7 +16,7 @@ import pyginger
 from pyginger import dense
 from pyginger import theory as th
 from pyginger.diagnostics import ShadowTrace, shadow_replay
-from pyginger.problems import RobustRegression
+from pyginger.theory.problems import RobustRegression
 
 EPS = np.finfo(np.float64).eps
 EPS32 = float(np.finfo(np.float32).eps)

@@ -21,7 +21,9 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import pyginger
-from pyginger import _codegen, _kernels, _reference, _unrolled, lowrank
+from pyginger.core import _codegen, _kernels, _unrolled
+from pyginger.core import _twins as _reference
+from pyginger.core import rank_update as lowrank
 
 DTYPES = [np.float64, np.float32]
 # Row counts that are not multiples of the 2- and 4-row unrolling (nor of the four rows a vector
@@ -328,7 +330,7 @@ def test_kernels_accept_non_contiguous_inputs():
 
 _COMPILE_TWO_KERNELS = """
 import numpy as np
-from pyginger import _kernels
+from pyginger.core import _kernels
 _kernels.COMPILED_MIN_BYTES = 0
 _kernels.project(np.ones((5, 3)), np.ones((5, 1)))
 _kernels.project(np.ones((5, 2)), np.ones((5, 1)))
@@ -355,7 +357,7 @@ def test_compilation_prints_one_notice_and_a_warm_cache_none(tmp_path):
     cold = _python(_COMPILE_TWO_KERNELS, tmp_path, NUMBA_CACHE_DIR=str(cache))
     assert cold.stderr.count("pyginger: compiling Numba kernels") == 1, cold.stderr
     assert str(cache) in cold.stderr
-    assert list(cache.glob("pyginger_*/*.nbi"))  # NUMBA_CACHE_DIR is respected
+    assert list(cache.glob("core_*/*.nbi"))  # NUMBA_CACHE_DIR is respected
     warm = _python(_COMPILE_TWO_KERNELS, tmp_path, NUMBA_CACHE_DIR=str(cache))
     assert warm.stderr == ""
 
@@ -365,7 +367,7 @@ def test_cache_lives_in_the_user_cache_folder_not_beside_the_source(tmp_path):
     source = pathlib.Path(_kernels.__file__).parent / "__pycache__"
     before = set(source.glob("*.nb[ic]"))
     _python(_COMPILE_TWO_KERNELS, tmp_path, XDG_CACHE_HOME=str(tmp_path))
-    assert list(tmp_path.glob("numba/pyginger_*/*.nbi"))
+    assert list(tmp_path.glob("numba/core_*/*.nbi"))
     assert set(source.glob("*.nb[ic]")) == before
 
 
@@ -375,7 +377,7 @@ import sys
 sys.modules["numba"] = None  # import numba now raises ImportError
 import numpy as np
 import pyginger
-from pyginger import lowrank
+from pyginger.core import rank_update as lowrank
 state = pyginger.init(40, 30)
 for f in np.random.default_rng(0).standard_normal((35, 40)):
     state = pyginger.update(state, f, beta=0.9)  # tau + 1 >= 28: the secular solver, in Python
@@ -400,7 +402,7 @@ def test_parallel_passes_work_after_fork(tmp_path):
     code = """
 import os
 import numpy as np
-from pyginger import _kernels
+from pyginger.core import _kernels
 _kernels.COMPILED_MIN_BYTES = _kernels.PARALLEL_MIN_BYTES = 0
 U, x = np.ones((1000, 3)), np.ones((1000, 1))
 assert _kernels.project(U, x)[0, 0] == 1000.0

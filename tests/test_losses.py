@@ -1,10 +1,10 @@
-"""Tests of pyginger.losses: values, gradients and Hessians against finite differences and
+"""Tests of pyginger.nn.losses: values, gradients and Hessians against finite differences and
 closed forms, the Hessian factors, the predictive samplers, and every error message."""
 
 import numpy as np
 import pytest
 
-from pyginger.losses import (
+from pyginger.nn.losses import (
     LOSSES,
     CrossEntropyLoss,
     Loss,

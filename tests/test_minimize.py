@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import OptimizeResult, least_squares, rosen, rosen_der
 
 from pyginger import optim
-from pyginger.minimize import minimize
+from pyginger.run.minimizer import minimize
 
 GINGER_NEWTON = {"lr": 1.0, "beta1": 0.0, "beta2": 0.0, "rank": 2, "damping": 1e-3}
 
@@ -428,7 +428,7 @@ def test_stochastic_minibatches_are_seeded_and_converge():
 
 
 def test_optimizer_instance_and_kfac_through_minimize():
-    from pyginger.mlp import MLP
+    from pyginger.nn.mlp import MLP
 
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(30, 3)), rng.normal(size=(30, 1))

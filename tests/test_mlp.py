@@ -1,4 +1,4 @@
-"""Tests of pyginger.mlp: backprop, Jacobian products and the GGN against independent engines.
+"""Tests of pyginger.nn.mlp: backprop, Jacobian products and the GGN against independent engines.
 
 The independent engine is central finite differences in float64; the GGN is also checked against
 its closed form for a linear model and against Jᵀ H J built from finite-difference Jacobians.
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pyginger.losses import LOSSES, get_loss
-from pyginger.mlp import ACTIVATIONS, MLP
+from pyginger.nn.losses import LOSSES, get_loss
+from pyginger.nn.mlp import ACTIVATIONS, MLP
 
 EPS = np.finfo(np.float64).eps
 
@@ -474,7 +474,7 @@ def test_inputs_are_not_modified_and_dtypes_are_converted():
         (
             dict(sizes=[3, 2], loss="hinge"),
             ValueError,
-            r"MLP: loss must be 'mse' \| 'cross_entropy' or a pyginger.losses.Loss, got 'hinge'",
+            r"MLP: loss must be 'mse' \| 'cross_entropy' or a pyginger.nn.losses.Loss, got 'hinge'",
         ),
     ],
 )

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pyginger
-from pyginger.mlp import MLP
+from pyginger.nn.mlp import MLP
 
 
 def _relative_error(A, B):

@@ -16,7 +16,7 @@ from scipy.sparse.linalg import aslinearoperator
 import pyginger
 from pyginger import _validation as _v
 from pyginger import optim
-from pyginger.mlp import MLP
+from pyginger.nn.mlp import MLP
 
 EPS = np.finfo(np.float64).eps
 
@@ -123,7 +123,7 @@ def test_kfac_factors_mc_and_empirical_shapes():
         assert [(A.shape, B.shape) for A, B in pairs] == [((3, 3), (4, 4)), ((5, 5), (3, 3))]
     with pytest.raises(ValueError, match="kfac_factors: kind must be"):
         optim.kfac_factors(model, theta, X, kind="fisher")
-    with pytest.raises(TypeError, match="kfac_factors: model must be a pyginger.mlp.MLP"):
+    with pytest.raises(TypeError, match="kfac_factors: model must be a pyginger.nn.mlp.MLP"):
         optim.kfac_factors([2, 4, 3], theta, X)
 
 
@@ -425,7 +425,7 @@ def test_reference_preset_and_schedule():
         (lambda: optim.ema_ggn(beta1=-0.1), ValueError, r"ema_ggn: beta1 must satisfy 0 <= "),
         (lambda: optim.diag_ggn(lr=float("nan")), ValueError, r"diag_ggn: lr must be a finite"),
         (lambda: optim.qng(beta2=0.0), ValueError, r"qng: beta2 must satisfy 0 < beta2 < 1"),
-        (lambda: optim.kfac("model"), TypeError, r"kfac: model must be a pyginger.mlp.MLP"),
+        (lambda: optim.kfac("model"), TypeError, r"kfac: model must be a pyginger.nn.mlp.MLP"),
         (lambda: optim.linear_warmup(1.0, -1), ValueError, r"linear_warmup: warmup_steps must be"),
         (lambda: optim.get_optimizer("lbfgs"), ValueError, r"get_optimizer: name must be"),
         (

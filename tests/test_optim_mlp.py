@@ -23,9 +23,10 @@ import numpy as np
 import pytest
 from cases import MLP_OPTIMIZERS
 
-from pyginger import datasets, optim
-from pyginger.mlp import MLP
-from pyginger.training import train
+from pyginger import optim
+from pyginger.nn import datasets
+from pyginger.nn.mlp import MLP
+from pyginger.run.training import train
 
 STEPS = 200
 BATCH = 50

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import pyginger
-from pyginger import _secular, lowrank
+from pyginger.core import _secular
+from pyginger.core import rank_update as lowrank
 
 EPS = np.finfo(np.float64).eps
 

@@ -1,4 +1,4 @@
-"""pyginger.theory and pyginger.problems: the convergence bound, its constants, and its assumptions.
+"""pyginger.theory and its test problems: the convergence bound, its constants, its assumptions.
 
 Every closed form is checked against finite differences or dense eigenvalues; every run-level
 claim is either exact (deterministic runs: the bound holds pathwise) or statistical (seeded
@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose
 
 import pyginger
 from pyginger import theory as th
-from pyginger.problems import LOSSES, MLPRegression, RobustRegression, _rho, _rho_p, _rho_pp
+from pyginger.theory.problems import LOSSES, MLPRegression, RobustRegression, _rho, _rho_p, _rho_pp
 
 EPS = np.finfo(np.float64).eps
 
@@ -32,7 +32,7 @@ def cauchy():
 
 @pytest.fixture(scope="module")
 def mlp():
-    pytest.importorskip("pyginger.mlp")
+    pytest.importorskip("pyginger.nn.mlp")
     return MLPRegression.make(32, sizes=(2, 6, 1), seed=0)
 
 

@@ -8,9 +8,10 @@ import pytest
 from numpy.testing import assert_array_equal
 from scipy.sparse.linalg import LinearOperator
 
-from pyginger import datasets, optim
-from pyginger.mlp import MLP
-from pyginger.training import curvature_for, evaluate, train
+from pyginger import optim
+from pyginger.nn import datasets
+from pyginger.nn.mlp import MLP
+from pyginger.run.training import curvature_for, evaluate, train
 
 MODEL = MLP([2, 6, 3], activation="tanh", loss="cross_entropy")
 DATA = datasets.spirals(60, classes=3, seed=0)
@@ -86,7 +87,7 @@ def test_non_finite_stop_keeps_last_finite_parameters():
 def test_a_curvature_out_of_range_stops_the_run_with_the_last_finite_parameters(monkeypatch):
     # The factor of step 3 is scaled to 1e200: the optimizer refuses it (CurvatureRangeError)
     # before changing anything, and train stops with the parameters after step 2.
-    from pyginger import training
+    from pyginger.run import training
 
     real, calls = training.curvature_for, []
 
@@ -211,7 +212,7 @@ def test_plot_error_vs_rank(tmp_path):
 
 
 def test_compare_uses_the_same_start_and_batches_for_every_optimizer():
-    from pyginger.training import compare, summary_table
+    from pyginger.run.training import compare, summary_table
 
     opts = {"sgd": optim.sgd(lr=0.1), "ginger": optim.ginger(rank=4), "adam": optim.adam()}
     runs = compare(MODEL, opts, DATA, 6, batch_size=20, seed=3, progress=False)
@@ -243,7 +244,7 @@ def test_compare_uses_the_same_start_and_batches_for_every_optimizer():
 
 
 def test_summary_table_regression_and_failed_run():
-    from pyginger.training import summary_table
+    from pyginger.run.training import summary_table
 
     X, y = datasets.regression(30, seed=0)
     model = MLP([1, 4, 1], loss="mse")

@@ -27,9 +27,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import rosen, rosen_der
 
 import pyginger
-from pyginger import datasets
-from pyginger.mlp import MLP
-from pyginger.training import train
+from pyginger.nn import datasets
+from pyginger.nn.mlp import MLP
+from pyginger.run.training import train
 
 RECORD = Path(__file__).parent / "data" / "trajectories.npz"
 STEPS = 12

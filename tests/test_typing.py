@@ -12,24 +12,24 @@ import typing
 import pytest
 
 import pyginger
-from pyginger.lowrank import GingerState
-from pyginger.mlp import MLP
+from pyginger.core import GingerState
+from pyginger.nn.mlp import MLP
 
 #: The modules whose public API is fully annotated (``pyginger/py.typed`` marks the package).
 ANNOTATED = [
     "pyginger._backend",
     "pyginger.checkpoint",
-    "pyginger.datasets",
+    "pyginger.nn.datasets",
     "pyginger.dense",
     "pyginger.diagnostics",
-    "pyginger.losses",
-    "pyginger.lowrank",
-    "pyginger.mlp",
+    "pyginger.nn.losses",
+    "pyginger.core",
+    "pyginger.nn.mlp",
     "pyginger.optim",
-    "pyginger.problems",
+    "pyginger.theory.problems",
     "pyginger.testing",
     "pyginger.theory",
-    "pyginger.training",
+    "pyginger.run.training",
 ]
 
 #: Names imported under ``typing.TYPE_CHECKING`` (to avoid import cycles or runtime imports).

@@ -3,11 +3,11 @@
 ``python -m pyginger bench`` runs :func:`main_bench`. The pieces return lists of dicts, for
 notebooks:
 
-- :mod:`pyginger.benchmarks.bandwidth`: :func:`triad_bandwidth` (STREAM triad), :func:`dgemm_rate`,
+- :mod:`pyginger.cli.bench.bandwidth`: :func:`triad_bandwidth` (STREAM triad), :func:`dgemm_rate`,
   :func:`thread_limits` (Numba and OpenBLAS thread pools).
-- :mod:`pyginger.benchmarks.core`: :func:`bench_update` (update and solve over ``d`` and ``tau``),
+- :mod:`pyginger.cli.bench.core`: :func:`bench_update` (update and solve over ``d`` and ``tau``),
   :func:`scaling_ratios`, :func:`dense_crossover`, :func:`update_memory`.
-- :mod:`pyginger.benchmarks.mlp` (when present): cost ratios on a small MLP.
+- :mod:`pyginger.cli.bench.mlp` (when present): cost ratios on a small MLP.
 
 Thread settings of the command (printed in its header, with the thread-related environment):
 
@@ -35,7 +35,7 @@ import time
 
 import numpy as np
 
-from pyginger.benchmarks.bandwidth import (
+from pyginger.cli.bench.bandwidth import (
     available_memory,
     blas_threads,
     cache_size,
@@ -43,7 +43,7 @@ from pyginger.benchmarks.bandwidth import (
     thread_limits,
     triad_bandwidth,
 )
-from pyginger.benchmarks.core import (
+from pyginger.cli.bench.core import (
     _no_slower,
     bench_update,
     crossover_dim,
@@ -390,7 +390,7 @@ def main_bench(argv=None) -> int:
     Sections: 1. machine (STREAM triad bandwidth, DGEMM rate); 2. update and solve times over
     ``d`` and ``tau`` as fractions of the bandwidth; 3. linear scaling in ``d``; 4. crossover
     with dense Cholesky; 5. per-call overhead at ``d = 1000``; 6. extra memory per update;
-    7. MLP cost ratios (when :mod:`pyginger.benchmarks.mlp` exists); then the targets. The
+    7. MLP cost ratios (when :mod:`pyginger.cli.bench.mlp` exists); then the targets. The
     default run takes several minutes; ``--quick`` well under one.
 
     Examples
@@ -597,10 +597,10 @@ def main_bench(argv=None) -> int:
     # 7. MLP --------------------------------------------------------------------------------
     _section("7. MLP cost ratios")
     try:
-        from pyginger.benchmarks import mlp as mlp_bench
+        from pyginger.cli.bench import mlp as mlp_bench
     except ImportError:
         mlp_bench = None
-        _say("(pyginger.benchmarks.mlp is not available; skipped)")
+        _say("(pyginger.cli.bench.mlp is not available; skipped)")
     if mlp_bench is not None:
         try:
             kwargs = {"repeats": args.repeats} if args.repeats else {}

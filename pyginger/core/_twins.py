@@ -1,4 +1,4 @@
-"""Pure array-API twins of :mod:`pyginger._kernels`: same names, same signatures.
+"""Pure array-API twins of :mod:`pyginger.core._kernels`: same names, same signatures.
 
 They are the test oracle for the kernels, the path for arrays that are not NumPy's (CuPy,
 ``array_api_strict``, ...), the fallback without Numba, and the version to read first: each is one

@@ -56,10 +56,10 @@ from numpy.typing import ArrayLike
 from scipy.sparse.linalg import LinearOperator, cg
 
 from pyginger import _validation as _v
-from pyginger import lowrank
+from pyginger import core
 
 if TYPE_CHECKING:
-    from pyginger.mlp import MLP
+    from pyginger.nn.mlp import MLP
 
 __all__ = [
     # the interface
@@ -783,7 +783,7 @@ def ginger(
     debias: bool = True,
     form: str = "curvature",
     blocks: Mapping[str, slice] | Sequence[slice] | None = None,
-    reorth_every: int | None = lowrank.REORTH_EVERY,
+    reorth_every: int | None = core.REORTH_EVERY,
     overwrite_state: bool = False,
 ) -> Optimizer:
     r"""Ginger (Hao, Cao & Mou, 2024): momentum preconditioned by a rank-``tau`` damped GGN inverse.
@@ -865,7 +865,7 @@ def ginger(
       instead, and the curvature form needs no clamping.
     * **NaN handling.** The reference training loop silently replaces NaN entries of the update
       by 0. Here ``step`` refuses a non-finite gradient or factor (``ValueError``), and
-      :func:`pyginger.minimize` / :func:`pyginger.training.train` stop with the last finite
+      :func:`pyginger.minimize` / :func:`pyginger.run.training.train` stop with the last finite
       iterate and a message.
     * **Clipping.** Same rule (element-wise clip of the preconditioned step, before the
       learning rate); off by default, as in the reference function (its configuration sets 1).
@@ -916,7 +916,7 @@ def ginger(
         theta = _check_theta(where, theta)
         slices = _resolve_blocks(where, blocks, theta.shape[0])
         states = tuple(
-            lowrank.init(
+            core.init(
                 s.stop - s.start, min(rank, s.stop - s.start), damping=damping, dtype=theta.dtype
             )
             for s in slices
@@ -937,7 +937,7 @@ def ginger(
             if form == "inverse":
                 _check_inverse_form_factor(where, F, damping)
             states = tuple(
-                lowrank.update(
+                core.update(
                     s,
                     np.ascontiguousarray(F[sl]),
                     beta=beta2,
@@ -953,7 +953,7 @@ def ginger(
         for s, sl in zip(states, slices, strict=True):  # 3. precondition: c (G + c gamma I)^{-1} m
             c = _debias(beta2, s.step, debias)
             scaled = s if c == 1.0 else s._replace(damping=damping * c)
-            u[sl] = c * lowrank.solve(scaled, np.ascontiguousarray(mhat[sl]))
+            u[sl] = c * core.solve(scaled, np.ascontiguousarray(mhat[sl]))
         new_theta = _apply_update(where, theta, u, lr, count, rho)  # 4.
         return new_theta, GingerOptState(count=count, mu=mu, curvature=states, size=state.size)
 
@@ -1296,7 +1296,7 @@ def _layer_shapes(func, model):
         sizes = [int(s) for s in sizes]
     except (TypeError, ValueError):
         raise TypeError(
-            f"{func}: model must be a pyginger.mlp.MLP (or its list of layer sizes), "
+            f"{func}: model must be a pyginger.nn.mlp.MLP (or its list of layer sizes), "
             f"got {type(model).__name__}"
         ) from None
     if len(sizes) < 2 or min(sizes) < 1:
@@ -1328,7 +1328,7 @@ def kfac_factors(
 
     Parameters
     ----------
-    model : pyginger.mlp.MLP
+    model : pyginger.nn.mlp.MLP
         The network (public API only: ``sizes``, ``blocks``, ``activation``, ``predict``,
         ``ggn_factor``).
     theta : (d,) ndarray
@@ -1365,7 +1365,7 @@ def kfac_factors(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.mlp import MLP
+    >>> from pyginger.nn.mlp import MLP
     >>> from pyginger.optim import kfac_factors
     >>> model = MLP([3, 2], loss="mse")  # linear: KFAC is exact
     >>> theta = model.init(seed=0); X = np.random.default_rng(0).normal(size=(6, 3))
@@ -1373,11 +1373,11 @@ def kfac_factors(
     >>> bool(np.allclose(np.kron(A, B), model.ggn(theta, X)))
     True
     """
-    from pyginger.mlp import MLP
+    from pyginger.nn.mlp import MLP
 
     func = "kfac_factors"
     if not isinstance(model, MLP):
-        raise TypeError(f"{func}: model must be a pyginger.mlp.MLP, got {type(model).__name__}")
+        raise TypeError(f"{func}: model must be a pyginger.nn.mlp.MLP, got {type(model).__name__}")
     _v.check_choice(func, "kind", kind, ("exact", "mc", "empirical"))
     extra = {"per_sample": True} if kind == "mc" else {}
     F = model.ggn_factor(theta, X, y, kind=kind, rng=rng, **extra)
@@ -1411,7 +1411,7 @@ def kfac(
     rho: float | None = None,
     debias: bool = True,
 ) -> Optimizer:
-    r"""K-FAC (Martens & Grosse, 2015) for :class:`pyginger.mlp.MLP`: Kronecker factors per layer.
+    r"""K-FAC (Martens & Grosse, 2015) for :class:`~pyginger.nn.MLP`: Kronecker factors per layer.
 
     Layer ``l``'s GGN block is approximated by :math:`\bar A_l \otimes \bar B_l` (EMAs of the
     factors of :func:`kfac_factors`), damped by factored Tikhonov damping
@@ -1426,7 +1426,7 @@ def kfac(
 
     Parameters
     ----------
-    model : pyginger.mlp.MLP or sequence of int
+    model : pyginger.nn.mlp.MLP or sequence of int
         The network, or its layer sizes.
     {common}
 
@@ -1452,7 +1452,7 @@ def kfac(
     Linear regression (MSE on a linear model), where KFAC is exact:
 
     >>> import numpy as np
-    >>> from pyginger.mlp import MLP
+    >>> from pyginger.nn.mlp import MLP
     >>> from pyginger import optim
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.normal(size=(30, 3)), rng.normal(size=(30, 1))

@@ -64,7 +64,7 @@ def curvature_stream(dim=200, steps=400, *, decay=1.0, seed=0):
 
     Examples
     --------
-    >>> from pyginger.demo import curvature_stream
+    >>> from pyginger.cli.demo import curvature_stream
     >>> curvature_stream(dim=4, steps=3).shape
     (3, 4)
     """
@@ -110,7 +110,7 @@ def missed_curvature(U, G):
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.demo import missed_curvature
+    >>> from pyginger.cli.demo import missed_curvature
     >>> G = np.diag([4.0, 1.0, 0.0])
     >>> missed_curvature(np.eye(3)[:, :2], G)
     0.0
@@ -152,7 +152,7 @@ def direction_angles(A, B):
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.demo import direction_angles
+    >>> from pyginger.cli.demo import direction_angles
     >>> direction_angles(np.array([1.0, 0.0]), np.array([1.0, 1.0]))
     array([45.])
     """
@@ -227,7 +227,7 @@ def inverse_error_table(
 
     Examples
     --------
-    >>> from pyginger.demo import inverse_error_table
+    >>> from pyginger.cli.demo import inverse_error_table
     >>> rows = inverse_error_table(dim=20, ranks=(20,), steps=30)
     >>> [(r["form"], r["rank"], r["inverse_rel_fro"] < 1e-10) for r in rows]
     [('curvature', 20, True), ('inverse', 20, True)]
@@ -282,7 +282,7 @@ def demo_optimizers(model):
 
     Parameters
     ----------
-    model : pyginger.mlp.MLP
+    model : pyginger.nn.mlp.MLP
         Unused by these optimizers; kept so that model-specific ones (K-FAC) can be added.
 
     Returns
@@ -292,7 +292,7 @@ def demo_optimizers(model):
 
     Examples
     --------
-    >>> from pyginger.demo import demo_optimizers
+    >>> from pyginger.cli.demo import demo_optimizers
     >>> list(demo_optimizers(None))
     ['sgd', 'adam', 'ginger', 'ema_ggn', 'gauss_newton']
     """
@@ -328,22 +328,23 @@ def training_comparison(steps=300, *, n=300, hidden=(16, 16), batch_size=50, see
     Returns
     -------
     dict
-        ``{label: history}`` as returned by :func:`pyginger.training.compare`.
+        ``{label: history}`` as returned by :func:`pyginger.run.training.compare`.
 
     Raises
     ------
     ValueError
-        If an argument is out of range (see :func:`pyginger.training.train`).
+        If an argument is out of range (see :func:`pyginger.run.training.train`).
 
     Examples
     --------
-    >>> from pyginger.demo import training_comparison
+    >>> from pyginger.cli.demo import training_comparison
     >>> runs = training_comparison(steps=5, n=60, hidden=(4,), batch_size=20, progress=False)
     >>> sorted(runs) == sorted(["sgd", "adam", "ginger", "ema_ggn", "gauss_newton"])
     True
     """
-    from pyginger import datasets, training
-    from pyginger.mlp import MLP
+    from pyginger.nn import datasets
+    from pyginger.nn.mlp import MLP
+    from pyginger.run import training
 
     data = datasets.spirals(n, classes=3, seed=seed)
     model = MLP([2, *hidden, 3], activation="tanh", loss="cross_entropy")
@@ -378,7 +379,7 @@ def format_table(rows, columns, headers=None, formats=None) -> str:
 
     Examples
     --------
-    >>> from pyginger.demo import format_table
+    >>> from pyginger.cli.demo import format_table
     >>> print(format_table([{"a": 1, "b": 0.5}], ["a", "b"], formats={"b": ".2f"}))
     a     b
     -  ----
@@ -484,7 +485,7 @@ def _section_inverse(args) -> list:
 
 
 def _section_training(args):
-    from pyginger import training
+    from pyginger.run import training
 
     steps = args.steps if args.steps is not None else (40 if args.quick else 300)
     n, hidden = (90, (8,)) if args.quick else (300, (16, 16))
@@ -594,7 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> from pyginger.demo import main
+    >>> from pyginger.cli.demo import main
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as out:  # doctest: +ELLIPSIS
     ...     main(["--quick", "--no-progress", "--steps", "3", "--out", out])

@@ -1,4 +1,4 @@
-r"""A small training loop for :class:`pyginger.mlp.MLP` with any :mod:`pyginger.optim` optimizer.
+r"""A small training loop for :class:`pyginger.nn.mlp.MLP` with any :mod:`pyginger.optim` optimizer.
 
 :func:`train` draws mini-batches, computes the loss and gradient, asks the model for the curvature
 the optimizer needs (``optimizer.needs``), steps, and records a history; a progress bar shows the
@@ -24,7 +24,7 @@ from pyginger import _validation as _v
 from pyginger import optim as _optim
 
 if TYPE_CHECKING:
-    from pyginger.mlp import MLP
+    from pyginger.nn.mlp import MLP
 
 __all__ = ["train", "compare", "summary_table", "evaluate", "curvature_for"]
 
@@ -38,7 +38,7 @@ def _check_data(func, data):
         X, y = data
     except (TypeError, ValueError):
         raise TypeError(
-            f"{func}: data must be a pair (X, y) (e.g. pyginger.datasets.spirals()), "
+            f"{func}: data must be a pair (X, y) (e.g. pyginger.nn.datasets.spirals()), "
             f"got {type(data).__name__}"
         ) from None
     X = np.asarray(X)
@@ -58,7 +58,7 @@ def evaluate(
 
     Parameters
     ----------
-    model : pyginger.mlp.MLP
+    model : pyginger.nn.mlp.MLP
     theta : (d,) ndarray
     X : (n, n_in) ndarray
     y : ndarray
@@ -78,8 +78,8 @@ def evaluate(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.mlp import MLP
-    >>> from pyginger.training import evaluate
+    >>> from pyginger.nn.mlp import MLP
+    >>> from pyginger.run.training import evaluate
     >>> model = MLP([2, 3], loss="cross_entropy")
     >>> loss, acc = evaluate(model, np.zeros(9), np.ones((4, 2)), np.array([0, 1, 2, 0]))
     >>> round(loss, 6), acc  # uniform prediction: log 3, and arg-max picks class 0
@@ -107,7 +107,7 @@ def curvature_for(
     Parameters
     ----------
     optimizer : pyginger.optim.Optimizer
-    model : pyginger.mlp.MLP
+    model : pyginger.nn.mlp.MLP
     theta : (d,) ndarray
     X, y : ndarray
         The mini-batch.
@@ -133,9 +133,9 @@ def curvature_for(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.mlp import MLP
+    >>> from pyginger.nn.mlp import MLP
     >>> from pyginger import optim
-    >>> from pyginger.training import curvature_for
+    >>> from pyginger.run.training import curvature_for
     >>> model = MLP([2, 3, 2], loss="cross_entropy"); theta = model.init(seed=0)
     >>> X, y = np.ones((5, 2)), np.array([0, 1, 0, 1, 1])
     >>> curvature_for(optim.ginger(), model, theta, X, y, rng=np.random.default_rng(0)).shape
@@ -266,12 +266,12 @@ def train(
 
     Parameters
     ----------
-    model : pyginger.mlp.MLP
+    model : pyginger.nn.mlp.MLP
         The network.
     optimizer : pyginger.optim.Optimizer
         E.g. ``pyginger.optim.ginger(lr=0.2)``.
     data : (X, y) pair
-        Training data, e.g. ``pyginger.datasets.spirals()``.
+        Training data, e.g. ``pyginger.nn.datasets.spirals()``.
     steps : int
         Number of steps, >= 0.
     batch_size : int, optional
@@ -332,8 +332,8 @@ def train(
     Examples
     --------
     >>> from pyginger import datasets, optim
-    >>> from pyginger.mlp import MLP
-    >>> from pyginger.training import train
+    >>> from pyginger.nn.mlp import MLP
+    >>> from pyginger.run.training import train
     >>> model = MLP([2, 16, 3], activation="tanh", loss="cross_entropy")
     >>> hist = train(model, optim.ginger(rank=4), datasets.spirals(120), 30, progress=False)
     >>> hist["steps"], hist["success"], hist["loss"].shape
@@ -490,7 +490,7 @@ def compare(
 
     Parameters
     ----------
-    model : pyginger.mlp.MLP
+    model : pyginger.nn.mlp.MLP
         The network.
     optimizers : dict
         ``{label: Optimizer}``, e.g. ``{"sgd": optim.sgd(lr=0.3, momentum=0.9), ...}``.
@@ -521,8 +521,8 @@ def compare(
     Examples
     --------
     >>> from pyginger import datasets, optim
-    >>> from pyginger.mlp import MLP
-    >>> from pyginger.training import compare
+    >>> from pyginger.nn.mlp import MLP
+    >>> from pyginger.run.training import compare
     >>> model = MLP([2, 8, 3], loss="cross_entropy")
     >>> runs = compare(model, {"sgd": optim.sgd(lr=0.3), "ginger": optim.ginger(rank=4)},
     ...                datasets.spirals(60), 10, batch_size=20, progress=False)
@@ -585,7 +585,7 @@ def summary_table(histories: Mapping[str, Mapping[str, Any]]) -> str:
 
     Examples
     --------
-    >>> from pyginger.training import summary_table
+    >>> from pyginger.run.training import summary_table
     >>> hist = {"final_loss": 0.25, "final_accuracy": 0.9, "steps": 100, "seconds": 0.5,
     ...         "seconds_per_step": 0.005, "success": True, "message": "completed 100 steps"}
     >>> print(summary_table({"ginger": hist}))

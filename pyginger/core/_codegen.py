@@ -1,4 +1,4 @@
-"""Write :mod:`pyginger._unrolled`: the rotation and projection kernels for small ``tau``.
+"""Write :mod:`pyginger.core._unrolled`: the rotation and projection kernels for small ``tau``.
 
 Why generated code: for a rank-one update the rotation is ``out[i] = U[i] @ A + q[i] * B[0]``
 row by row. With ``tau`` fixed and every product written out as a named scalar, LLVM vectorizes
@@ -24,7 +24,8 @@ runs and not others (measured at ``d = 4e6``, ``tau = 1..8``). With named scalar
 31-44 GB/s on two cores for every ``tau <= 16``. For ``tau <= 4`` two sets of sums (even and odd
 rows) halve the dependency chain through each sum (measured 1.8x at ``tau = 1``, nothing above 4).
 
-Run ``python -m pyginger._codegen`` after editing the template; ``tests/test_kernels.py`` checks
+Run ``python -m pyginger.core._codegen`` after editing the template;
+``tests/test_kernels.py`` checks
 that the committed module is what this one writes.
 """
 
@@ -46,20 +47,22 @@ TWO_SUMS_MAX_RANK = 4
 
 _HEADER = '''"""Unrolled kernels for a rank-one factor and small ``tau``: GENERATED CODE.
 
-Written by ``python -m pyginger._codegen`` (see there for why); do not edit by hand.
+Written by ``python -m pyginger.core._codegen`` (see there for why); do not edit by hand.
 ``rows_T(U, A, q, B, out, lo, hi)`` writes rows ``lo:hi`` of ``U @ A + q @ B`` into ``out`` for
 ``U`` of shape ``(d, T)``, ``A`` ``(T, T)``, ``q`` ``(d, 1)`` and ``B`` ``(1, T)``;
 ``rows_inplace_T(U, A, q, B, lo, hi)`` writes them into ``U`` itself. Each row is read into
 scalars before its outputs are written, so in place is safe. Rotations exist for ``tau <=
 {max_rank}``, where the sum runs over ``U``'s columns in order, then ``q`` (as in the loop
-kernels of :mod:`pyginger._kernels`), and for ``tau`` in {column_ranks}, where it runs as two
+kernels of :mod:`pyginger.core._kernels`), and for ``tau`` in {column_ranks}, where it runs as
+two
 chains, over the even and the odd entries of ``[U[i], q[i]]``, added at the end.
 
 ``project_rows_T(U, x, lo, hi, acc)`` adds rows ``lo:hi`` of ``U^T x`` to ``acc[:T]`` and of
 ``x^T x`` to ``acc[T]`` (sums in float64 whatever the storage dtype), for ``tau <=
 {max_project_rank}``.
 
-Every kernel works on a row range and releases the GIL, so that :mod:`pyginger._kernels` runs it
+Every kernel works on a row range and releases the GIL, so that
+:mod:`pyginger.core._kernels` runs it
 on several row blocks at once from its thread pool.
 """
 
@@ -162,7 +165,7 @@ def _project_rows(tau: int) -> list[str]:
 
 
 def source() -> str:
-    """Return the text of :mod:`pyginger._unrolled`."""
+    """Return the text of :mod:`pyginger.core._unrolled`."""
     header = _HEADER.format(
         max_rank=MAX_RANK, max_project_rank=MAX_PROJECT_RANK, column_ranks=COLUMN_RANKS
     )

@@ -1,7 +1,7 @@
 """Benchmarks of the Ginger core: update and solve against the machine's own limits.
 
 Every function returns a list of plain dicts (one per measurement) so that notebooks can tabulate
-or plot them; :func:`~pyginger.benchmarks.main_bench` runs them all and prints the tables of
+or plot them; :func:`~pyginger.cli.bench.main_bench` runs them all and prints the tables of
 ``python -m pyginger bench``.
 
 Yardsticks: a rank-one update, pure or in place, is judged on
@@ -11,7 +11,7 @@ traffic, ``itemsize * d * (2 tau + 3)`` bytes (two reads of ``U``, for ``U.T @ v
 two reads of ``v`` and one write of the result; at ``tau = 4`` the vectors are 27% of it, so a
 yardstick of ``U`` alone would cap the solve near 70% whatever the kernel). Either is divided by
 the median time and shown as a fraction of the streaming bandwidth measured in the same run by
-:func:`~pyginger.benchmarks.bandwidth.triad_bandwidth`.
+:func:`~pyginger.cli.bench.bandwidth.triad_bandwidth`.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def warm_state(dim, rank, *, damping=1e-3, beta=0.99, dtype=np.float64, seed=0, 
     >>> bool(state.sigma.min() > 0), state.U.shape
     (True, (50, 4))
     """
-    from pyginger.benchmarks.bandwidth import available_memory
+    from pyginger.cli.bench.bandwidth import available_memory
 
     pg = _api()
     rng = np.random.default_rng(seed)
@@ -140,7 +140,7 @@ def _algorithm_counts():
     """Return a copy of the core's count of update algorithms run (empty if it keeps none)."""
     import collections
 
-    from pyginger import lowrank
+    from pyginger import core as lowrank
 
     return collections.Counter(getattr(lowrank, "ALGORITHM_COUNTS", {}))
 
@@ -285,7 +285,7 @@ def bench_update(
         update's ``2 d tau (tau + 3)`` flops, the solve's ``4 d tau``), ``fraction`` (of
         ``bandwidth``, NaN without it), ``algorithms`` (which update algorithms the core ran
         during the measurement, all its backends together, as counted by
-        ``pyginger.lowrank.ALGORITHM_COUNTS`` where the core keeps that count; else empty) and
+        ``pyginger.core.ALGORITHM_COUNTS`` where the core keeps that count; else empty) and
         ``skipped`` (empty, or the reason the pair was not run).
 
     Raises
@@ -295,7 +295,7 @@ def bench_update(
 
     See Also
     --------
-    pyginger.benchmarks.bandwidth.triad_bandwidth : the bandwidth to pass in.
+    pyginger.cli.bench.bandwidth.triad_bandwidth : the bandwidth to pass in.
 
     Notes
     -----
@@ -314,7 +314,7 @@ def bench_update(
     >>> sorted({(row["op"], row["bytes"]) for row in rows})  # U once each way; U, v twice, out
     [('solve', 17600), ('update', 12800), ('update_inplace', 12800)]
     """
-    from pyginger.benchmarks.bandwidth import available_memory
+    from pyginger.cli.bench.bandwidth import available_memory
 
     pg = _api()
     bad = [op for op in ops if op not in _OPS]
@@ -471,7 +471,7 @@ def _update_line(rows):
     slow = _lookup(rows, op="update", backend="numpy")
     ratio = slow["median_s"] / fast["median_s"] if fast and slow else math.nan
     gflops = fast["gflops"] if fast else math.nan
-    from pyginger.benchmarks.bandwidth import cache_size
+    from pyginger.cli.bench.bandwidth import cache_size
 
     itemsize = np.dtype(first["dtype"]).itemsize
     cached = "  U fits in cache" if first["dim"] * first["rank"] * itemsize <= cache_size() else ""

@@ -24,12 +24,13 @@ from numpy.typing import DTypeLike
 from scipy.linalg import lapack as _lapack
 from scipy.sparse.linalg import LinearOperator
 
-from pyginger import _backend, _reference, _secular
+from pyginger import _backend
 from pyginger import _validation as _v
 from pyginger._backend import Array
+from pyginger.core import _secular, _twins
 
 try:
-    from pyginger import _kernels
+    from pyginger.core import _kernels
 except ImportError:  # pragma: no cover - without Numba the NumPy twins run (tests/test_kernels.py)
     _kernels = None
 
@@ -192,11 +193,11 @@ class _ReferenceKernels:
     name = "numpy"
     small_in = staticmethod(_backend.from_host)
     small_out = staticmethod(_backend.to_host)
-    project = staticmethod(_reference.project)
-    project_gram = staticmethod(_reference.project_gram)
-    axpy_lowrank = staticmethod(_reference.axpy_lowrank)
-    rotate = staticmethod(_reference.rotate)
-    rotate_into = staticmethod(_reference.rotate_into)
+    project = staticmethod(_twins.project)
+    project_gram = staticmethod(_twins.project_gram)
+    axpy_lowrank = staticmethod(_twins.axpy_lowrank)
+    rotate = staticmethod(_twins.rotate)
+    rotate_into = staticmethod(_twins.rotate_into)
 
 
 def _select_kernels(func, backend, xp):
@@ -260,7 +261,7 @@ GRAM_MIN = 1.0 / 2.0
 
 #: How often each update algorithm ran in this process (``"two-pass"``, ``"three-pass"``,
 #: ``"three-pass+reorth"``, ``"residual-reorth"``, ``"cholqr"``, ``"householder-qr"``) and how
-#: each small eigenproblem was solved (``"secular-eig"``, see :mod:`pyginger._secular`, or
+#: each small eigenproblem was solved (``"secular-eig"``, see :mod:`pyginger.core._secular`, or
 #: ``"dense-eig"``); read by the benchmarks.
 ALGORITHM_COUNTS: collections.Counter = collections.Counter()
 
@@ -500,7 +501,7 @@ def update(
     orthogonalized twice if needed): three to five passes. Plus a ``(tau + k)``-sized symmetric
     eigenproblem, ``O((tau + k)^3)``, independent of ``d``; for ``k = 1`` it is diagonal plus rank
     one, solved through the secular equation in ``O(tau^2)`` from ``tau + 1 = 28`` on
-    (:mod:`pyginger._secular`). Extra memory: ``O(d k)`` and the new
+    (:mod:`pyginger.core._secular`). Extra memory: ``O(d k)`` and the new
     ``U`` (none with ``overwrite_state=True``). Storage in float32 halves the bytes; the sums
     over ``d`` and all small matrices stay in float64.
 

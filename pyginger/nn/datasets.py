@@ -1,7 +1,7 @@
 """Small built-in problems for the MLP, the optimizers and the notebooks; no download needed.
 
 Every generator is seeded and returns ``(X, y)`` NumPy arrays in the format
-:class:`pyginger.mlp.MLP` expects: ``X`` float64 of shape ``(n, n_in)``; ``y`` float64 of shape
+:class:`pyginger.nn.mlp.MLP` expects: ``X`` float64 of shape ``(n, n_in)``; ``y`` float64 of shape
 ``(n, n_out)`` for regression (mean-squared error) or int64 class labels of shape ``(n,)`` for
 classification (cross-entropy).
 
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import _validation as _v
+from pyginger import _validation as _v
 
 __all__ = ["regression", "teacher", "spirals", "moons", "digits"]
 
@@ -76,7 +76,7 @@ def regression(
     X : (n, 1) ndarray
         Inputs, float64.
     y : (n, 1) ndarray
-        Targets, float64 (the shape :class:`pyginger.mlp.MLP` with ``loss="mse"`` expects).
+        Targets, float64 (the shape :class:`pyginger.nn.mlp.MLP` with ``loss="mse"`` expects).
 
     Raises
     ------
@@ -92,7 +92,7 @@ def regression(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.datasets import regression
+    >>> from pyginger.nn.datasets import regression
     >>> X, y = regression(50, noise=0.0, seed=1)
     >>> X.shape, y.shape
     ((50, 1), (50, 1))
@@ -119,7 +119,7 @@ def teacher(
 ) -> tuple[np.ndarray, ...]:
     """Return regression data labelled by a random "teacher" network, ``y = f_θ*(X) + noise·ε``.
 
-    The teacher is :class:`pyginger.mlp.MLP` ``(sizes, activation, loss="mse")`` with
+    The teacher is :class:`pyginger.nn.mlp.MLP` ``(sizes, activation, loss="mse")`` with
     parameters ``θ* = model.init(seed)`` plus standard-normal biases scaled by 0.1; inputs are
     standard normal. Without noise a student of the same architecture can reach zero loss, which
     makes the GGN equal the Hessian at the optimum.
@@ -131,7 +131,7 @@ def teacher(
     sizes : sequence of int, default (4, 16, 2)
         Teacher architecture ``[n_in, hidden..., n_out]``.
     activation : str, default "tanh"
-        Teacher activation (see :class:`pyginger.mlp.MLP`).
+        Teacher activation (see :class:`pyginger.nn.mlp.MLP`).
     noise : float, default 0.0
         Standard deviation of additive Gaussian noise on the targets.
     seed : None, int or numpy.random.Generator, default 0
@@ -162,15 +162,15 @@ def teacher(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.datasets import teacher
-    >>> from pyginger.mlp import MLP
+    >>> from pyginger.nn.datasets import teacher
+    >>> from pyginger.nn.mlp import MLP
     >>> X, y, theta = teacher(10, sizes=(3, 5, 2), seed=0, return_params=True)
     >>> X.shape, y.shape, theta.shape
     ((10, 3), (10, 2), (32,))
     >>> MLP((3, 5, 2)).loss(theta, X, y)  # the teacher fits its own data exactly
     0.0
     """
-    from .mlp import MLP  # datasets -> mlp, never the other way
+    from pyginger.nn.mlp import MLP  # datasets -> mlp, never the other way
 
     func = "teacher"
     n = _v.check_positive_int(func, "n", n)
@@ -243,7 +243,7 @@ def spirals(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.datasets import spirals
+    >>> from pyginger.nn.datasets import spirals
     >>> X, y = spirals(10, classes=3, seed=0)
     >>> X.shape, y.shape, y.dtype
     ((10, 2), (10,), dtype('int64'))
@@ -308,7 +308,7 @@ def moons(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.datasets import moons
+    >>> from pyginger.nn.datasets import moons
     >>> X, y = moons(7, noise=0.0, seed=0)
     >>> X.shape, np.bincount(y).tolist()
     ((7, 2), [4, 3])
@@ -365,7 +365,7 @@ def digits(classes: int = 10) -> tuple[np.ndarray, np.ndarray]:
     --------
     With scikit-learn installed this loads the images; without it the error says what to do:
 
-    >>> from pyginger.datasets import digits
+    >>> from pyginger.nn.datasets import digits
     >>> try:
     ...     X, y = digits(classes=2)
     ...     ok = X.shape[1] == 64 and set(y.tolist()) == {0, 1} and 0 <= X.min() <= X.max() <= 1

@@ -2,7 +2,7 @@
 
 The target: on a 784-256-256-10 network with a batch of 256, ``loss_and_grad`` should
 cost at most 3x ``predict`` and ``ggn_matvec`` at most 4x. The counts of multiply-adds predict about
-2.3x and 3.5x (see :class:`pyginger.mlp.MLP`, Notes); elementwise work and memory traffic add the
+2.3x and 3.5x (see :class:`pyginger.nn.mlp.MLP`, Notes); elementwise work and memory traffic add the
 rest. Timings are wall-clock medians, so they depend on the machine and on its load.
 """
 
@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from pyginger.mlp import MLP
+from pyginger.nn.mlp import MLP
 
 __all__ = ["mlp_cost_ratios", "format_mlp_ratios"]
 
@@ -35,7 +35,7 @@ def mlp_cost_ratios(
     Parameters
     ----------
     sizes : sequence of int, default (784, 256, 256, 10)
-        Layer widths of the :class:`pyginger.mlp.MLP`.
+        Layer widths of the :class:`pyginger.nn.mlp.MLP`.
     batch : int, default 256
         Number of samples ``n``.
     repeats : int, default 21
@@ -67,14 +67,14 @@ def mlp_cost_ratios(
     Notes
     -----
     Multiply-add counts predict ratios of 2.25 and 3.5 on 784-256-256-10 (see
-    :class:`pyginger.mlp.MLP`). Wall-clock ratios drift when other processes compete for the
+    :class:`pyginger.nn.mlp.MLP`). Wall-clock ratios drift when other processes compete for the
     cores, most with a multi-threaded BLAS whose threads wait for each other; run with
     ``OPENBLAS_NUM_THREADS=1`` (or ``OMP_NUM_THREADS=1``) for a stable comparison on a busy
     machine.
 
     Examples
     --------
-    >>> from pyginger.benchmarks.mlp import mlp_cost_ratios
+    >>> from pyginger.cli.bench.mlp import mlp_cost_ratios
     >>> result = mlp_cost_ratios(sizes=(8, 4, 3), batch=5, repeats=3)
     >>> result["num_params"], result["batch"]
     (51, 5)
@@ -145,7 +145,7 @@ def format_mlp_ratios(result):
 
     Examples
     --------
-    >>> from pyginger.benchmarks.mlp import format_mlp_ratios
+    >>> from pyginger.cli.bench.mlp import format_mlp_ratios
     >>> result = {"sizes": (784, 256, 256, 10), "batch": 256, "repeats": 21,
     ...           "activation": "tanh", "loss": "cross_entropy", "num_params": 269322,
     ...           "predict_s": 0.002, "loss_and_grad_s": 0.005, "ggn_matvec_s": 0.007,

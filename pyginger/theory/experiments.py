@@ -46,7 +46,7 @@ and of the assumptions (:func:`check_bound`, :func:`check_spectrum`,
 :func:`preconditioner_spectrum`, :func:`estimate_smoothness`, :func:`descent_smoothness`,
 :func:`fit_rate`); and experiments (:func:`preconditioned_sgd`, :func:`bound_experiment`,
 :func:`rate_experiment`, :func:`violation_experiment`) on the problems of
-:mod:`pyginger.problems`.
+:mod:`pyginger.theory.problems`.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
 from pyginger import _validation as _v
-from pyginger import lowrank
+from pyginger import core
 
 __all__ = [
     # constants of the theorem
@@ -766,7 +766,7 @@ def check_spectrum(
     )
 
 
-def preconditioner_spectrum(state: lowrank.GingerState) -> tuple[float, float]:
+def preconditioner_spectrum(state: core.GingerState) -> tuple[float, float]:
     r"""Return the extreme eigenvalues of :math:`P = (\gamma I + U \Sigma U^\top)^{-1}`, in O(tau).
 
     In ``O(tau)`` from ``sigma`` and ``damping``: :math:`1/(\gamma + \sigma_{\max})` and
@@ -1030,7 +1030,7 @@ def estimate_constants(
     Parameters
     ----------
     problem : object
-        A problem of :mod:`pyginger.problems`.
+        A problem of :mod:`pyginger.theory.problems`.
     x0 : (d,) array_like
     batch_size : int, optional
         Mini-batch size of the gradient (``None``: exact gradients, variance 0).
@@ -1054,7 +1054,7 @@ def estimate_constants(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.problems import RobustRegression
+    >>> from pyginger.theory.problems import RobustRegression
     >>> from pyginger.theory import estimate_constants
     >>> prob = RobustRegression.make(50, 4, loss="squared", seed=0)
     >>> est = estimate_constants(prob, np.zeros(4), safety=1.0)
@@ -1114,7 +1114,7 @@ def preconditioned_sgd(
     Parameters
     ----------
     problem : object
-        A problem from :mod:`pyginger.problems` (``value_and_grad``, ``batch_grad``,
+        A problem from :mod:`pyginger.theory.problems` (``value_and_grad``, ``batch_grad``,
         ``factor``, ``num_samples``, ``dim``; ``gradient_variance`` if ``batch_size`` is given).
     x0 : (d,) array_like
         Starting point.
@@ -1166,7 +1166,7 @@ def preconditioned_sgd(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.problems import RobustRegression
+    >>> from pyginger.theory.problems import RobustRegression
     >>> from pyginger.theory import preconditioned_sgd
     >>> prob = RobustRegression.make(100, 5, seed=0)
     >>> res = preconditioned_sgd(prob, np.zeros(5), steps=50, step_size=1.0, rank=2, seed=0)
@@ -1195,7 +1195,7 @@ def preconditioned_sgd(
         )
     fb = factor_batch_size if factor_batch_size is not None else batch_size
     rng = np.random.default_rng(seed)
-    state = lowrank.init(d, rank, damping=damping)
+    state = core.init(d, rank, damping=damping)
 
     values, g2, xs, grads = [], [], [x.copy()], []
     sig, lmin, lmax, fnorms, var, orth = [], [], [], [], [], []
@@ -1212,16 +1212,16 @@ def preconditioned_sgd(
         else:
             fidx = rng.integers(n, size=fb) if fb is not None else None
         F = problem.factor(x, fidx)
-        state = lowrank.update(state, F, beta=beta, form=form)
+        state = core.update(state, F, beta=beta, form=form)
         gt = g if idx is None else problem.batch_grad(x, idx)
-        x = x - eta * lowrank.solve(state, gt)
+        x = x - eta * core.solve(state, gt)
         lo, hi = preconditioner_spectrum(state)
         sig.append(float(np.max(state.sigma)))
         lmin.append(lo)
         lmax.append(hi)
         fnorms.append(float(np.linalg.norm(F, 2)))
         var.append(0.0 if idx is None else problem.gradient_variance(xs[-1], batch_size))
-        orth.append(lowrank.orthogonality_error(state))
+        orth.append(core.orthogonality_error(state))
         if record_stream:
             factors.append(F)
             sgrads.append(gt)
@@ -1350,7 +1350,7 @@ def bound_experiment(
     Parameters
     ----------
     problem : object
-        A problem from :mod:`pyginger.problems`.
+        A problem from :mod:`pyginger.theory.problems`.
     x0 : (d,) array_like
     steps : int
         Horizon :math:`n`; the bound is checked at every :math:`T \le n`.
@@ -1392,7 +1392,7 @@ def bound_experiment(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.problems import RobustRegression
+    >>> from pyginger.theory.problems import RobustRegression
     >>> from pyginger.theory import bound_experiment
     >>> prob = RobustRegression.make(100, 5, seed=0)
     >>> res = bound_experiment(prob, np.zeros(5), steps=40, rank=2)
@@ -1521,7 +1521,7 @@ def rate_experiment(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.problems import RobustRegression
+    >>> from pyginger.theory.problems import RobustRegression
     >>> from pyginger.theory import rate_experiment
     >>> prob = RobustRegression.make(100, 5, seed=0)
     >>> res = rate_experiment(prob, np.zeros(5), horizons=[20, 40, 80], rank=2, batch_size=4,
@@ -1684,7 +1684,7 @@ def violation_experiment(
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.problems import RobustRegression
+    >>> from pyginger.theory.problems import RobustRegression
     >>> from pyginger.theory import violation_experiment
     >>> prob = RobustRegression.make(100, 5, seed=0)
     >>> res = violation_experiment(prob, np.zeros(5), multipliers=[1.0], steps=30, rank=2)

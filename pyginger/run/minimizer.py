@@ -257,7 +257,7 @@ def minimize(
     See Also
     --------
     scipy.optimize.minimize : the interface this follows.
-    pyginger.training.train : the loop for :class:`pyginger.mlp.MLP` models.
+    pyginger.run.training.train : the loop for :class:`pyginger.nn.mlp.MLP` models.
 
     Notes
     -----
@@ -276,7 +276,7 @@ def minimize(
 
     >>> import numpy as np
     >>> from scipy.optimize import rosen, rosen_der
-    >>> from pyginger.minimize import minimize
+    >>> from pyginger.run.minimizer import minimize
     >>> def factor(x):
     ...     return np.sqrt(2) * np.array([[-20 * x[0], -1.0], [10.0, 0.0]])
     >>> res = minimize(rosen, [-1.2, 1.0], jac=rosen_der, factor=factor, tol=1e-8,

@@ -1,19 +1,21 @@
 """Unrolled kernels for a rank-one factor and small ``tau``: GENERATED CODE.
 
-Written by ``python -m pyginger._codegen`` (see there for why); do not edit by hand.
+Written by ``python -m pyginger.core._codegen`` (see there for why); do not edit by hand.
 ``rows_T(U, A, q, B, out, lo, hi)`` writes rows ``lo:hi`` of ``U @ A + q @ B`` into ``out`` for
 ``U`` of shape ``(d, T)``, ``A`` ``(T, T)``, ``q`` ``(d, 1)`` and ``B`` ``(1, T)``;
 ``rows_inplace_T(U, A, q, B, lo, hi)`` writes them into ``U`` itself. Each row is read into
 scalars before its outputs are written, so in place is safe. Rotations exist for ``tau <=
 8``, where the sum runs over ``U``'s columns in order, then ``q`` (as in the loop
-kernels of :mod:`pyginger._kernels`), and for ``tau`` in (9, 10, 11, 13, 16), where it runs as two
+kernels of :mod:`pyginger.core._kernels`), and for ``tau`` in (9, 10, 11, 13, 16), where it runs as
+two
 chains, over the even and the odd entries of ``[U[i], q[i]]``, added at the end.
 
 ``project_rows_T(U, x, lo, hi, acc)`` adds rows ``lo:hi`` of ``U^T x`` to ``acc[:T]`` and of
 ``x^T x`` to ``acc[T]`` (sums in float64 whatever the storage dtype), for ``tau <=
 16``.
 
-Every kernel works on a row range and releases the GIL, so that :mod:`pyginger._kernels` runs it
+Every kernel works on a row range and releases the GIL, so that
+:mod:`pyginger.core._kernels` runs it
 on several row blocks at once from its thread pool.
 """
 

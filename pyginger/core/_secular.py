@@ -19,8 +19,8 @@ does what LAPACK's divide-and-conquer does at each merge (``dlaed2`` + ``dlaed3`
    ``(p - lambda_j)^{-1} z`` come out orthogonal to working precision.
 
 Measured through :func:`top_eigh` (Python and ctypes overhead included): 150 us at ``n = 65``
-against 415 us for LAPACK ``syevd``/``syevr`` (:func:`pyginger.lowrank._top_eigh`), 75 against
-127 us at 33, even at 25, 52 against 30 us at 17. So :mod:`pyginger.lowrank` uses it for
+against 415 us for LAPACK ``syevd``/``syevr`` (:func:`pyginger.core._top_eigh`), 75 against
+127 us at 33, even at 25, 52 against 30 us at 17. So :mod:`pyginger.core` uses it for
 rank-one updates from :data:`MIN_SIZE` on: an update at ``d = 1000`` then takes 490 instead of
 780 us at ``tau = 64`` and 250 instead of 310 us at ``tau = 32``.
 """
@@ -35,7 +35,7 @@ from pyginger._backend import jit
 
 __all__ = ["top_eigh", "available", "MIN_SIZE"]
 
-#: Smallest ``n`` from which :mod:`pyginger.lowrank` solves with the secular equation (it
+#: Smallest ``n`` from which :mod:`pyginger.core` solves with the secular equation (it
 #: measured even with LAPACK's dense solvers at ``n = 25``, faster above).
 MIN_SIZE = 28
 
@@ -183,7 +183,7 @@ def top_eigh(p, z, rho, tau):
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger import _secular
+    >>> from pyginger.core import _secular
     >>> lam, V = _secular.top_eigh([3.0, 1.0, 0.0], [1.0, 1.0, 1.0], 0.5, 2)
     >>> K = np.diag([3.0, 1.0, 0.0]) + 0.5 * np.ones((3, 3))
     >>> bool(np.allclose(lam, np.linalg.eigvalsh(K)[::-1][:2]))

@@ -22,7 +22,7 @@ Problems
     :math:`L`, :math:`B` and :math:`s^2` in closed form; ``loss="squared"`` gives least squares
     (convex, :math:`f^*` exact).
 :class:`MLPRegression`
-    A ``tanh`` MLP (:class:`pyginger.mlp.MLP`, mean-squared error) on bounded data. Its
+    A ``tanh`` MLP (:class:`pyginger.nn.mlp.MLP`, mean-squared error) on bounded data. Its
     :math:`L` has no useful closed form: it is estimated, see
     :func:`pyginger.theory.estimate_smoothness` and :func:`pyginger.theory.descent_smoothness`.
 
@@ -215,7 +215,7 @@ class RobustRegression:
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.problems import RobustRegression
+    >>> from pyginger.theory.problems import RobustRegression
     >>> prob = RobustRegression(np.eye(2), np.array([1.0, -1.0]), loss="cauchy", scale=1.0)
     >>> prob.smoothness, prob.factor_bound, prob.variance_bound(4)  # L = |A|^2/n, B, psi^2 B^2/b
     (0.5, 1.0, 0.0625)
@@ -299,7 +299,7 @@ class RobustRegression:
 
         Examples
         --------
-        >>> from pyginger.problems import RobustRegression
+        >>> from pyginger.theory.problems import RobustRegression
         >>> prob = RobustRegression.make(50, 4, seed=0)
         >>> prob.dim, prob.num_samples, round(prob.factor_bound, 12)  # rows clipped to norm 1
         (4, 50, 1.0)
@@ -421,7 +421,7 @@ class RobustRegression:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.problems import RobustRegression
+        >>> from pyginger.theory.problems import RobustRegression
         >>> prob = RobustRegression.make(30, 3, seed=1)
         >>> x = np.array([0.1, -0.2, 0.3]); e = np.array([1e-6, 0, 0])
         >>> fd = (prob.value(x + e) - prob.value(x - e)) / 2e-6
@@ -535,7 +535,7 @@ class RobustRegression:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.problems import RobustRegression
+        >>> from pyginger.theory.problems import RobustRegression
         >>> prob = RobustRegression.make(40, 5, seed=0)
         >>> F = prob.factor(np.zeros(5), kind="least-squares")
         >>> F.shape, bool(np.allclose(F @ F.T, prob.A.T @ prob.A / 40))
@@ -561,7 +561,7 @@ class RobustRegression:
 class MLPRegression:
     r"""A ``tanh`` MLP with mean-squared error on bounded data, as a finite-sum problem.
 
-    Wraps :class:`pyginger.mlp.MLP`:
+    Wraps :class:`pyginger.nn.mlp.MLP`:
     :math:`f(\theta) = \frac1n \sum_i \tfrac12\|f_\theta(x_i) - y_i\|^2`
     with inputs in :math:`[-1, 1]^{n_0}` and targets in :math:`[-1, 1]^c`.
 
@@ -583,18 +583,18 @@ class MLPRegression:
 
     Attributes
     ----------
-    model : pyginger.mlp.MLP
+    model : pyginger.nn.mlp.MLP
     X, y : ndarray
     dim, num_samples : int
 
     Raises
     ------
     TypeError, ValueError
-        As :class:`pyginger.mlp.MLP` and for malformed data.
+        As :class:`pyginger.nn.mlp.MLP` and for malformed data.
 
     Examples
     --------
-    >>> from pyginger.problems import MLPRegression
+    >>> from pyginger.theory.problems import MLPRegression
     >>> prob = MLPRegression.make(32, sizes=(2, 6, 1), seed=0)
     >>> prob.dim, prob.smoothness is None, prob.lower_bound
     (25, True, 0.0)
@@ -605,7 +605,7 @@ class MLPRegression:
     lower_bound = 0.0
 
     def __init__(self, sizes: Sequence[int], X: ArrayLike, y: ArrayLike) -> None:
-        from pyginger.mlp import MLP
+        from pyginger.nn.mlp import MLP
 
         where = "MLPRegression"
         self.model = MLP(sizes, activation="tanh", loss="mse")
@@ -664,7 +664,7 @@ class MLPRegression:
         return cls(sizes, X, y)
 
     def init(self, seed: int | np.random.Generator | None = 0) -> np.ndarray:
-        """Return initial parameters (:meth:`pyginger.mlp.MLP.init`)."""
+        """Return initial parameters (:meth:`pyginger.nn.mlp.MLP.init`)."""
         return self.model.init(seed)
 
     def variance_bound(self, batch_size: int) -> None:
@@ -702,7 +702,7 @@ class MLPRegression:
     def factor(self, x: ArrayLike, idx: ArrayLike | None = None) -> np.ndarray:
         r"""Return the exact GGN factor of the samples ``idx``: ``F Fᵀ`` is their mean GGN.
 
-        Uses :meth:`pyginger.mlp.MLP.ggn_factor` with ``kind="exact"``, shape ``(d, k c)``.
+        Uses :meth:`pyginger.nn.mlp.MLP.ggn_factor` with ``kind="exact"``, shape ``(d, k c)``.
         """
         idx = _check_idx("MLPRegression.factor", idx, self.num_samples)
         return self.model.ggn_factor(x, self.X[idx], kind="exact")

@@ -3,7 +3,7 @@
 The kernels, :func:`project` (and :func:`project_gram`, which adds ``X^T X`` in the same pass),
 :func:`axpy_lowrank` and :func:`rotate` (with its in-place form :func:`rotate_into`), take arrays
 and scalars only (no options, no ``None``, no checks) and return arrays. Their pure array-API
-twins, with the same names and signatures, live in :mod:`pyginger._reference`; the tests check
+twins, with the same names and signatures, live in :mod:`pyginger.core._twins`; the tests check
 that both agree to rounding.
 
 Shapes: ``U`` is ``(d, tau)``; ``X``, ``Q`` are ``(d, k)``; the small matrices ``C``, ``M``, ``A``,
@@ -35,8 +35,8 @@ How the kernels are built (each choice measured; figures in ``docs/performance.m
   (fused multiply-add only: no reassociation, so the sums are evaluated in the order written
   and match the reference to rounding; full ``fastmath`` measured no faster).
 * ``rotate`` with a rank-one factor and ``tau <= 8`` (the common case of an update) runs the
-  generated kernels of :mod:`pyginger._unrolled`: every product written out, so that LLVM
-  vectorizes across rows (2-3x faster; why generated: :mod:`pyginger._codegen`); for ``tau`` in
+  generated kernels of :mod:`pyginger.core._unrolled`: every product written out, so that LLVM
+  vectorizes across rows (2-3x faster; why generated: :mod:`pyginger.core._codegen`); for ``tau`` in
   ``_codegen.COLUMN_RANKS`` (9-11, 13, 16) generated kernels vectorized over the output columns,
   with the row's entries in registers (1.1-2.8x). ``project`` with one vector and ``tau <= 16``
   also runs a generated kernel, whose sums stay in registers (up to 10x; the loop kernel's
@@ -61,8 +61,8 @@ import numba
 import numpy as np
 from numba import get_num_threads, uint64
 
-from pyginger import _reference, _unrolled
 from pyginger._backend import jit
+from pyginger.core import _twins, _unrolled
 
 __all__ = [
     "project",
@@ -555,7 +555,7 @@ def _small(a) -> np.ndarray:
 def _project_unrolled(U, x):
     """Return ``[U^T x; x^T x]`` as a float64 ``(tau + 1,)`` array, for ``x`` of shape ``(d, 1)``.
 
-    The generated kernels of :mod:`pyginger._unrolled` (small ``tau``): the sums stay in
+    The generated kernels of :mod:`pyginger.core._unrolled` (small ``tau``): the sums stay in
     registers, up to 10x faster than the loop kernel, whose sums go through memory (_codegen).
     """
     rows = _unrolled.PROJECT_KERNELS[U.shape[1]]
@@ -579,7 +579,7 @@ def project(U, X):
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
     if U.nbytes < COMPILED_MIN_BYTES:
-        with _reference.quiet_blas():
+        with _twins.quiet_blas():
             return _f64(U).T @ _f64(X)
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
         return _project_unrolled(U, X)[:-1, None]
@@ -608,7 +608,7 @@ def project_gram(U, X):
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
     if U.nbytes < COMPILED_MIN_BYTES:
         X64 = _f64(X)
-        with _reference.quiet_blas():
+        with _twins.quiet_blas():
             return _f64(U).T @ X64, X64.T @ X64
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
         acc = _project_unrolled(U, X)
@@ -637,7 +637,7 @@ def axpy_lowrank(alpha, X, U, M):
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
     alpha, M = float(alpha), _small(M)
     if U.nbytes < COMPILED_MIN_BYTES:
-        with _reference.quiet_blas():
+        with _twins.quiet_blas():
             return (alpha * _f64(X) + _f64(U) @ M).astype(X.dtype, copy=False)
     out = np.empty(X.shape, dtype=X.dtype)
     Mt = np.ascontiguousarray(M.T)
@@ -677,7 +677,7 @@ def rotate_into(U, A, Q, B, out):
     A = _small(A)
     B = _small(B).reshape(Q.shape[1], U.shape[1])
     if U.nbytes < COMPILED_MIN_BYTES:
-        with _reference.quiet_blas():  # the right side is evaluated first
+        with _twins.quiet_blas():  # the right side is evaluated first
             out[...] = _f64(U) @ A + _f64(Q) @ B
         return out
     d, tau = U.shape

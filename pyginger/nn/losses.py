@@ -16,7 +16,7 @@ and the generalized Gauss-Newton (GGN) matrix of that mean is
     \qquad H_i = \nabla^2_{f} \ell(f_i, y_i),
 
 with ``J_i`` the ``(c, d)`` Jacobian of ``f_i`` with respect to the parameters. This module supplies
-everything about ``ell`` that :mod:`pyginger.mlp` needs: the value, the per-sample gradient
+everything about ``ell`` that :mod:`pyginger.nn.mlp` needs: the value, the per-sample gradient
 ``∂ℓ/∂f_i``, the Hessian ``H_i`` (as a matrix, as a product, and as a symmetric factor
 ``H_i = S_i S_iᵀ``) and a sampler for the model's predictive distribution, which gives unbiased
 Monte-Carlo estimates of ``G``.
@@ -48,7 +48,7 @@ subtracted first). The predictive distribution is ``y ~ Categorical(p)``.
 
 For both losses, the gradient at a target drawn from the predictive distribution has mean zero and
 covariance ``H`` (the Fisher information of the output equals the Hessian); this is what makes the
-Monte-Carlo GGN factor of :meth:`pyginger.mlp.MLP.ggn_factor` unbiased.
+Monte-Carlo GGN factor of :meth:`pyginger.nn.mlp.MLP.ggn_factor` unbiased.
 
 Shapes: every method works on a batch, ``f`` of shape ``(n, c)``; per-sample quantities carry a
 leading ``n`` axis, and nothing is divided by ``n`` except in :meth:`Loss.value` (the mean).
@@ -71,12 +71,13 @@ __all__ = [
     "softmax",
 ]
 
-#: Names accepted by :func:`get_loss` and by ``pyginger.mlp.MLP(loss=...)``.
+#: Names accepted by :func:`get_loss` and by ``pyginger.nn.mlp.MLP(loss=...)``.
 LOSSES = ("mse", "cross_entropy")
 
 
 # ---------------------------------------------------------------------------------------------
-# Argument checks (shared with pyginger.mlp and pyginger.datasets). Messages follow the package
+# Argument checks (shared with pyginger.nn.mlp and pyginger.nn.datasets). Messages follow the
+# package
 # convention "<function>: <argument> must <expected>, got <received>".
 # ---------------------------------------------------------------------------------------------
 
@@ -120,7 +121,7 @@ def log_softmax(f: ArrayLike) -> np.ndarray:
     Huge logits do not overflow:
 
     >>> import numpy as np
-    >>> from pyginger.losses import log_softmax
+    >>> from pyginger.nn.losses import log_softmax
     >>> lp = log_softmax(np.array([[1000.0, 1000.0]]))
     >>> print(np.round(lp, 6))
     [[-0.693147 -0.693147]]
@@ -151,7 +152,7 @@ def softmax(f: ArrayLike) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.losses import softmax
+    >>> from pyginger.nn.losses import softmax
     >>> p = softmax(np.array([[0.0, np.log(3.0)], [-800.0, 800.0]]))
     >>> print(np.round(p, 6))
     [[0.25 0.75]
@@ -172,7 +173,7 @@ class Loss:
 
     Subclasses implement the private, unchecked methods (``_per_sample``, ``_grad``,
     ``_hessian_matvec``, ``_hessian_factor``, ``_sample``, ``_check_targets``); the public methods
-    check their arguments and then call them. :class:`pyginger.mlp.MLP` calls the private ones
+    check their arguments and then call them. :class:`pyginger.nn.mlp.MLP` calls the private ones
     directly after checking its own inputs once.
 
     Attributes
@@ -186,7 +187,7 @@ class Loss:
 
     Examples
     --------
-    >>> from pyginger.losses import Loss, get_loss
+    >>> from pyginger.nn.losses import Loss, get_loss
     >>> isinstance(get_loss("mse"), Loss)
     True
     """
@@ -230,7 +231,7 @@ class Loss:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.losses import MSELoss
+        >>> from pyginger.nn.losses import MSELoss
         >>> MSELoss().value(np.array([[1.0, 2.0]]), np.array([[0.0, 0.0]]))
         2.5
         """
@@ -264,7 +265,7 @@ class Loss:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.losses import CrossEntropyLoss
+        >>> from pyginger.nn.losses import CrossEntropyLoss
         >>> ell = CrossEntropyLoss().per_sample(np.zeros((2, 4)), np.array([0, 3]))
         >>> print(np.round(ell, 6))  # log 4 for uniform logits
         [1.386294 1.386294]
@@ -304,7 +305,7 @@ class Loss:
         Cross-entropy gradients ``p - e_y`` sum to zero over the classes:
 
         >>> import numpy as np
-        >>> from pyginger.losses import CrossEntropyLoss
+        >>> from pyginger.nn.losses import CrossEntropyLoss
         >>> g = CrossEntropyLoss().grad(np.array([[0.5, -1.0, 2.0]]), np.array([2]))
         >>> print(np.round(g.sum(axis=1), 12))
         [0.]
@@ -339,7 +340,7 @@ class Loss:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.losses import CrossEntropyLoss
+        >>> from pyginger.nn.losses import CrossEntropyLoss
         >>> H = CrossEntropyLoss().hessian(np.zeros((1, 2)))
         >>> print(H[0])
         [[ 0.25 -0.25]
@@ -376,7 +377,7 @@ class Loss:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.losses import MSELoss
+        >>> from pyginger.nn.losses import MSELoss
         >>> print(MSELoss().hessian_matvec(np.zeros((1, 2)), np.array([[3.0, 4.0]])))
         [[3. 4.]]
         """
@@ -409,7 +410,7 @@ class Loss:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.losses import CrossEntropyLoss
+        >>> from pyginger.nn.losses import CrossEntropyLoss
         >>> loss = CrossEntropyLoss()
         >>> f = np.array([[0.3, -1.2, 2.0]])
         >>> S = loss.hessian_factor(f)
@@ -453,7 +454,7 @@ class Loss:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.losses import CrossEntropyLoss
+        >>> from pyginger.nn.losses import CrossEntropyLoss
         >>> y = CrossEntropyLoss().sample(np.array([[0.0, 50.0, 0.0]]), rng=0, size=4)
         >>> print(y.shape, y.ravel())
         (4, 1) [1 1 1 1]
@@ -495,16 +496,16 @@ class MSELoss(Loss):
         \qquad y \sim \mathcal N(f, I_c) \text{ (predictive distribution)} .
 
     With this convention the mean objective ``(1/n) Σ ½‖f_i − y_i‖²`` of a linear model
-    ``f = X W + b`` has GGN ``X̃ᵀX̃ / n ⊗ I_c`` with ``X̃ = [X, 1]`` (see :mod:`pyginger.mlp`).
+    ``f = X W + b`` has GGN ``X̃ᵀX̃ / n ⊗ I_c`` with ``X̃ = [X, 1]`` (see :mod:`pyginger.nn.mlp`).
 
     See Also
     --------
-    CrossEntropyLoss, pyginger.mlp.MLP
+    CrossEntropyLoss, pyginger.nn.mlp.MLP
 
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.losses import MSELoss
+    >>> from pyginger.nn.losses import MSELoss
     >>> loss = MSELoss()
     >>> f, y = np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])
     >>> loss.value(f, y)  # (½·4 + ½·1) / 2
@@ -565,7 +566,7 @@ class CrossEntropyLoss(Loss):
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.losses import CrossEntropyLoss
+    >>> from pyginger.nn.losses import CrossEntropyLoss
     >>> loss = CrossEntropyLoss()
     >>> f = np.array([[2.0, 0.0, -1.0]])
     >>> round(loss.value(f, np.array([0])), 6)
@@ -657,7 +658,7 @@ def get_loss(loss: str | Loss) -> Loss:
 
     Examples
     --------
-    >>> from pyginger.losses import get_loss
+    >>> from pyginger.nn.losses import get_loss
     >>> get_loss("cross_entropy")
     CrossEntropyLoss()
     """
@@ -665,7 +666,7 @@ def get_loss(loss: str | Loss) -> Loss:
         return loss
     if not isinstance(loss, str):
         raise TypeError(
-            f"get_loss: loss must be one of {LOSSES} or a pyginger.losses.Loss, "
+            f"get_loss: loss must be one of {LOSSES} or a pyginger.nn.losses.Loss, "
             f"got {type(loss).__name__}"
         )
     if loss not in _LOSSES:

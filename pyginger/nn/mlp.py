@@ -18,7 +18,7 @@ For ``sizes = [n_0, n_1, ..., n_L]`` (``n_0`` inputs, ``n_L = c`` outputs) and a
 
 with ``W_l`` of shape ``(n_{l-1}, n_l)`` and ``b_l`` of shape ``(n_l,)`` (rows are samples, so the
 matrix products are ``X @ W``, one BLAS call per layer). The output layer is linear; the loss
-(:mod:`pyginger.losses`) turns ``f`` into the objective, always the **mean** over the batch:
+(:mod:`pyginger.nn.losses`) turns ``f`` into the objective, always the **mean** over the batch:
 ``L(θ) = (1/n) Σ_i ℓ(f_i, y_i)``. ``sizes = [n_0, c]`` is a linear model.
 
 .. rubric:: Parameter layout
@@ -51,7 +51,7 @@ cotangent ``Δ = ∂(·)/∂f`` be given.
 .. rubric:: The GGN
 
 With ``J_i`` the ``(c, d)`` Jacobian of ``f_i`` and ``H_i = S_i S_iᵀ`` the output-space Hessian of
-``ℓ`` (:mod:`pyginger.losses`),
+``ℓ`` (:mod:`pyginger.nn.losses`),
 
 .. math::
 
@@ -74,8 +74,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit, ndtr
 
-from . import _validation as _v
-from .losses import LOSSES, Loss, get_loss
+from pyginger import _validation as _v
+from pyginger.nn.losses import LOSSES, Loss, get_loss
 
 __all__ = ["MLP", "ACTIVATIONS"]
 
@@ -208,7 +208,7 @@ class MLP:
     activation : {"tanh", "relu", "sigmoid", "gelu", "softplus", "identity"}, default "tanh"
         Hidden-layer nonlinearity ``φ`` (the output layer is linear). ``"gelu"`` is the exact
         ``z Φ(z)``.
-    loss : {"mse", "cross_entropy"} or pyginger.losses.Loss, default "mse"
+    loss : {"mse", "cross_entropy"} or pyginger.nn.losses.Loss, default "mse"
         Per-sample loss; the objective is its mean over the batch. MSE is
         ``½‖f − y‖²`` with targets of shape ``(n, n_out)``; cross-entropy takes integer labels of
         shape ``(n,)`` in ``[0, n_out)``.
@@ -219,7 +219,7 @@ class MLP:
         The layer widths.
     activation : str
         The activation's name.
-    loss_fn : pyginger.losses.Loss
+    loss_fn : pyginger.nn.losses.Loss
         The loss object.
     num_params : int
         ``d = Σ_l (n_{l-1} + 1) n_l``, the length of ``theta``.
@@ -237,7 +237,7 @@ class MLP:
 
     See Also
     --------
-    pyginger.losses : The losses and their output-space Hessians.
+    pyginger.nn.losses : The losses and their output-space Hessians.
 
     Notes
     -----
@@ -254,7 +254,7 @@ class MLP:
     Examples
     --------
     >>> import numpy as np
-    >>> from pyginger.mlp import MLP
+    >>> from pyginger.nn.mlp import MLP
     >>> model = MLP([3, 4, 2], activation="tanh", loss="mse")
     >>> model.num_params  # (3 + 1) * 4 + (4 + 1) * 2
     26
@@ -290,7 +290,7 @@ class MLP:
             raise ValueError(f"{where}: activation must be {choices}, got {activation!r}")
         if not isinstance(loss, Loss) and (not isinstance(loss, str) or loss not in LOSSES):
             raise ValueError(
-                f"{where}: loss must be 'mse' | 'cross_entropy' or a pyginger.losses.Loss, "
+                f"{where}: loss must be 'mse' | 'cross_entropy' or a pyginger.nn.losses.Loss, "
                 f"got {loss!r}"
             )
         loss_fn = get_loss(loss)
@@ -358,7 +358,7 @@ class MLP:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([2, 8, 1], activation="relu")
         >>> theta = model.init(seed=3)
         >>> theta.shape, theta.dtype
@@ -404,7 +404,7 @@ class MLP:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([3, 2])
         >>> (W, b), = model.unflatten(np.arange(8.0))
         >>> print(W)
@@ -444,7 +444,7 @@ class MLP:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([3, 4, 2])
         >>> theta = model.init(seed=0)
         >>> bool(np.array_equal(model.flatten(model.unflatten(theta)), theta))
@@ -493,7 +493,7 @@ class MLP:
         Returns
         -------
         (n, n_out) ndarray
-            Outputs of the linear last layer (apply :func:`pyginger.losses.softmax` for
+            Outputs of the linear last layer (apply :func:`pyginger.nn.losses.softmax` for
             class probabilities).
 
         Raises
@@ -508,7 +508,7 @@ class MLP:
         A linear model is ``X W + b``:
 
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([2, 1])
         >>> print(model.predict(np.array([1.0, 2.0, 0.5]), np.array([[1.0, 1.0], [0.0, 2.0]])))
         [[3.5]
@@ -557,7 +557,7 @@ class MLP:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([3, 5, 4], loss="cross_entropy")
         >>> theta = np.zeros(model.num_params)  # uniform predictions
         >>> X, y = np.ones((2, 3)), np.array([0, 3])
@@ -616,7 +616,7 @@ class MLP:
         The gradient agrees with a central difference:
 
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([2, 3, 1], activation="softplus")
         >>> theta = model.init(seed=0) + 0.1
         >>> X, y = np.array([[1.0, -2.0], [0.5, 0.3]]), np.array([[0.2], [-0.4]])
@@ -670,7 +670,7 @@ class MLP:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([3, 4, 2], activation="gelu")
         >>> theta = model.init(seed=0)
         >>> rng = np.random.default_rng(0)
@@ -723,7 +723,7 @@ class MLP:
         For a linear model ``Jᵀ u`` stacks ``Xᵀ u`` and ``Σ_i u_i``:
 
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([2, 1])
         >>> X, u = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0], [-1.0]])
         >>> print(model.vjp(np.zeros(3), X, u))
@@ -766,7 +766,7 @@ class MLP:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([2, 1])
         >>> print(model.jacobian(np.zeros(3), np.array([[5.0, 7.0]])))
         [[[5. 7. 1.]]]
@@ -823,7 +823,7 @@ class MLP:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([3, 4, 3], activation="tanh", loss="cross_entropy")
         >>> theta = model.init(seed=0)
         >>> X = np.random.default_rng(0).normal(size=(6, 3))
@@ -875,7 +875,7 @@ class MLP:
         For MSE on a linear model, ``G = kron(X̃ᵀX̃ / n, I)`` with ``X̃ = [X, 1]``:
 
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([2, 1], loss="mse")
         >>> X = np.array([[1.0, 2.0], [3.0, 0.0]])
         >>> print(model.ggn(np.zeros(3), X))
@@ -904,7 +904,7 @@ class MLP:
         r"""Return a factor ``F`` whose outer product ``F Fᵀ`` is (or estimates) the GGN.
 
         * ``kind="exact"``: ``F = (1/√n) [J_1ᵀ S_1, ..., J_nᵀ S_n]`` of shape ``(d, n c)`` with
-          ``H_i = S_i S_iᵀ`` (:meth:`pyginger.losses.Loss.hessian_factor`); ``F Fᵀ = G`` to
+          ``H_i = S_i S_iᵀ`` (:meth:`pyginger.nn.losses.Loss.hessian_factor`); ``F Fᵀ = G`` to
           rounding. Column ``i c + j`` belongs to sample ``i`` and output direction ``j``.
         * ``kind="mc"``: Monte-Carlo, unbiased, ``E[F Fᵀ] = G``. Targets ``ŷ_i`` are drawn from
           the model's own predictive distribution (MSE: ``ŷ_i ~ N(f_i, I)``; cross-entropy:
@@ -966,12 +966,12 @@ class MLP:
         See Also
         --------
         ggn : ``F Fᵀ`` for the exact factor.
-        pyginger.losses.Loss.sample : The predictive distribution.
+        pyginger.nn.losses.Loss.sample : The predictive distribution.
 
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([3, 4, 2], activation="tanh", loss="cross_entropy")
         >>> theta = model.init(seed=0)
         >>> X = np.random.default_rng(0).normal(size=(5, 3))
@@ -1054,7 +1054,7 @@ class MLP:
         Examples
         --------
         >>> import numpy as np
-        >>> from pyginger.mlp import MLP
+        >>> from pyginger.nn.mlp import MLP
         >>> model = MLP([3, 4, 2], activation="sigmoid", loss="cross_entropy")
         >>> theta = model.init(seed=0)
         >>> X, y = np.random.default_rng(0).normal(size=(7, 3)), np.arange(7) % 2

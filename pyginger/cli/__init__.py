@@ -1,0 +1,1 @@
+"""The command line: ``python -m pyginger demo`` and ``python -m pyginger bench``."""
