@@ -1,4 +1,4 @@
-"""Argument checks and error messages for the core, in one place.
+"""Checks shared by every layer: scalars, choices, dtypes, arrays, Ginger states, random streams.
 
 Every message names the function, the argument, what was expected and what was received, for
 example ``update: factor must have shape (500,) or (500, k), got (400,)``. ``ValueError`` is raised
