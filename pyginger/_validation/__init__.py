@@ -11,6 +11,7 @@ checks and choice lists live in a module of this package named after the layer.
 
 from pyginger._validation.common import (
     BACKENDS,
+    FACTOR_KINDS,
     FLOAT_DTYPES,
     FORMS,
     CurvatureRangeError,
@@ -34,6 +35,7 @@ from pyginger._validation.common import (
 
 __all__ = [
     "BACKENDS",
+    "FACTOR_KINDS",
     "FLOAT_DTYPES",
     "FORMS",
     "CurvatureRangeError",

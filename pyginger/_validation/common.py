@@ -17,6 +17,8 @@ import numpy as np
 FORMS = ("curvature", "inverse")
 BACKENDS = ("numba", "numpy")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+#: The kinds of GGN factor a model gives (``MLP.ggn_factor``).
+FACTOR_KINDS = ("exact", "mc", "empirical")
 
 
 def check_dim(func: str, dim) -> int:

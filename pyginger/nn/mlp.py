@@ -82,8 +82,6 @@ __all__ = ["MLP", "ACTIVATIONS"]
 #: Activation names accepted by :class:`MLP`.
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "gelu", "softplus", "identity")
 
-_FACTOR_KINDS = ("exact", "mc", "empirical")
-
 
 # ---------------------------------------------------------------------------------------------
 # Activations: forward a = φ(z) (F2) next to its derivative φ'(z), used by (J2) and (B2).
@@ -989,7 +987,7 @@ class MLP:
         True
         """
         where = "MLP.ggn_factor"
-        if not isinstance(kind, str) or kind not in _FACTOR_KINDS:
+        if not isinstance(kind, str) or kind not in _v.FACTOR_KINDS:
             raise ValueError(f"{where}: kind must be 'exact' | 'mc' | 'empirical', got {kind!r}")
         if kind != "mc" and (samples is not None or per_sample):
             raise ValueError(

@@ -9,18 +9,20 @@ Every optimizer is an :class:`Optimizer`, a named tuple of two pure functions an
 ``step`` never writes to its inputs; it returns a new parameter vector and a new state. What
 ``curvature`` must be is given by ``opt.needs``:
 
-============  ==================================================================  ===============
-``needs``     ``curvature``                                                        optimizers
-============  ==================================================================  ===============
-``None``      ignored (pass nothing)                                               sgd, adam
-``"factor"``  a factor ``F`` of shape ``(d,)`` or ``(d, k)``, ``F F^T`` the (or     ginger, ema_ggn,
-              an unbiased estimate of the) GGN, e.g. ``model.ggn_factor(...)``;     diag_ggn, qng
-              ``None`` reuses the curvature already in the state
-``"ggn"``     the GGN itself: a factor array ``F`` (``G = F F^T``), a callable     gauss_newton
-              ``v -> G v`` or a :class:`scipy.sparse.linalg.LinearOperator`
-``"kfac"``    per-layer Kronecker factors ``[(A_1, B_1), ...]`` from                kfac
-              :func:`kfac_factors`; ``None`` reuses the state's
-============  ==================================================================  ===============
+==================  ========================================================  ==================
+``needs``           ``curvature``                                             optimizers
+==================  ========================================================  ==================
+``None``            ignored (pass nothing)                                    sgd, adam
+``"factor"``        a factor ``F``, shape ``(d,)`` or ``(d, k)``, ``F F^T``     ginger, ema_ggn,
+                    the (or an unbiased estimate of the) GGN, e.g.            diag_ggn, qng
+                    ``model.ggn_factor(...)``; ``None`` reuses the state's
+``"ggn"``           the GGN itself: a factor array ``F`` (``G = F F^T``),     gauss_newton
+                    a callable ``v -> G v`` or a ``LinearOperator``
+``"ggn_operator"``  the same; a loop passes products ``v -> G v``             gauss_newton
+                    (no factor is formed)                                     (``solver="cg"``)
+``"kfac"``          per-layer Kronecker factors ``[(A_1, B_1), ...]``         kfac
+                    from :func:`kfac_factors`; ``None`` reuses the state's
+==================  ========================================================  ==================
 
 The curvature-based methods share one update rule. With momentum
 :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t` (bias-corrected :math:`\hat m_t = m_t /
@@ -109,7 +111,7 @@ class Optimizer(NamedTuple):
         ``init(theta) -> state``: the initial state for parameters ``theta`` of shape ``(d,)``.
     step : callable
         ``step(theta, grad, state, curvature=None) -> (theta, state)``: one update; pure.
-    needs : {None, "factor", "ggn", "kfac"}
+    needs : {None, "factor", "ggn", "ggn_operator", "kfac"}
         What ``curvature`` must be (see the module docstring).
     config : mapping
         The hyper-parameters, read-only; used by :mod:`pyginger.checkpoint` to check that a
@@ -643,8 +645,9 @@ def gauss_newton(
     Returns
     -------
     Optimizer
-        ``needs="ggn"``: ``curvature`` is a factor ``F`` (``(d,)`` or ``(d, k)``, ``G = F F^T``),
-        a callable ``v -> G v`` or a :class:`~scipy.sparse.linalg.LinearOperator`.
+        ``needs="ggn"`` (``"ggn_operator"`` for ``solver="cg"``): ``curvature`` is a factor
+        ``F`` (``(d,)`` or ``(d, k)``, ``G = F F^T``), a callable ``v -> G v`` or a
+        :class:`~scipy.sparse.linalg.LinearOperator`.
 
     Raises
     ------
@@ -726,7 +729,9 @@ def gauss_newton(
         "cg_rtol": cg_rtol,
         "cg_maxiter": cg_maxiter,
     }
-    return _make("gauss_newton", init, step, "ggn", config)
+    # CG needs only products G v: the loop then passes an operator instead of forming a factor.
+    needs = "ggn_operator" if solver == "cg" else "ggn"
+    return _make("gauss_newton", init, step, needs, config)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["train", "compare", "summary_table", "evaluate", "curvature_for"]
 
-_FACTOR_KINDS = ("exact", "mc", "empirical")
-
 
 def _check_data(func, data):
     if hasattr(data, "X") and hasattr(data, "y"):
@@ -144,7 +142,7 @@ def curvature_for(
     True
     """
     func = "curvature_for"
-    if not isinstance(factor_kind, str) or factor_kind not in _FACTOR_KINDS:
+    if not isinstance(factor_kind, str) or factor_kind not in _v.FACTOR_KINDS:
         raise ValueError(
             f"{func}: factor_kind must be 'mc' | 'exact' | 'empirical', got {factor_kind!r}"
         )
@@ -154,12 +152,12 @@ def curvature_for(
     if needs == "factor":
         rng_arg = rng if factor_kind == "mc" else None
         return model.ggn_factor(theta, X, y, kind=factor_kind, rng=rng_arg)
+    if needs == "ggn_operator":
+        d = model.num_params
+        return LinearOperator(
+            (d, d), matvec=lambda v: model.ggn_matvec(theta, X, v), dtype=np.float64
+        )
     if needs == "ggn":
-        if optimizer.config.get("solver") == "cg":
-            d = model.num_params
-            return LinearOperator(
-                (d, d), matvec=lambda v: model.ggn_matvec(theta, X, v), dtype=np.float64
-            )
         return model.ggn_factor(theta, X, y, kind="exact")
     if needs == "kfac":
         rng_arg = rng if factor_kind == "mc" else None
@@ -349,7 +347,7 @@ def train(
         batch_size = _v.check_positive_int(func, "batch_size", batch_size, 1)
         if batch_size >= n:
             batch_size = None
-    if not isinstance(factor_kind, str) or factor_kind not in _FACTOR_KINDS:
+    if not isinstance(factor_kind, str) or factor_kind not in _v.FACTOR_KINDS:
         raise ValueError(
             f"{func}: factor_kind must be 'mc' | 'exact' | 'empirical', got {factor_kind!r}"
         )
