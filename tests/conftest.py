@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+import pyginger
+
 # Deterministic property tests: the same examples on every run and machine (SciPy's approach).
 settings.register_profile(
     "pyginger",
@@ -50,3 +52,10 @@ def xp(request):
 def backend(request):
     """Kernel implementation for NumPy arrays: Numba kernels or their pure twins."""
     return request.param
+
+
+@pytest.fixture
+def algorithm_counts():
+    """Count, for one test, which update algorithms and eigensolvers the core ran."""
+    with pyginger.core.count_algorithms() as counts:
+        yield counts

@@ -5,6 +5,7 @@ and applying the preconditioner. The kernels, the generated small-``tau`` code, 
 solver and the NumPy twins are private modules of this package.
 """
 
+from pyginger.core._instrument import count_algorithms
 from pyginger.core.rank_update import (
     REORTH_EVERY,
     GingerOperator,
@@ -31,4 +32,5 @@ __all__ = [
     "orthogonality_error",
     "reorthonormalize",
     "REORTH_EVERY",
+    "count_algorithms",
 ]

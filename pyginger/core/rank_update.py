@@ -14,7 +14,6 @@ All functions are pure: they return new arrays and never write to their inputs.
 
 from __future__ import annotations
 
-import collections
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -27,7 +26,7 @@ from scipy.sparse.linalg import LinearOperator
 from pyginger import _backend
 from pyginger import _validation as _v
 from pyginger._backend import Array
-from pyginger.core import _secular, _twins
+from pyginger.core import _instrument, _secular, _twins
 
 try:
     from pyginger.core import _kernels
@@ -259,11 +258,6 @@ def _column_norms(X, xp) -> np.ndarray:
 #: (docs/performance.md). A factor mostly inside ``span(U)`` takes the three-pass path instead.
 GRAM_MIN = 1.0 / 2.0
 
-#: How often each update algorithm ran in this process (``"two-pass"``, ``"three-pass"``,
-#: ``"three-pass+reorth"``, ``"residual-reorth"``, ``"cholqr"``, ``"householder-qr"``) and how
-#: each small eigenproblem was solved (``"secular-eig"``, see :mod:`pyginger.core._secular`, or
-#: ``"dense-eig"``); read by the benchmarks.
-ALGORITHM_COUNTS: collections.Counter = collections.Counter()
 
 _EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
 
@@ -301,9 +295,9 @@ def _small_problem(C, R, middle, weights, tau):
         except np.linalg.LinAlgError:
             pass  # LAPACK's root finder failed (never seen): the dense solver below answers
         else:
-            ALGORITHM_COUNTS["secular-eig"] += 1
+            _instrument.record("secular-eig")
             return eigenpairs
-    ALGORITHM_COUNTS["dense-eig"] += 1
+    _instrument.record("dense-eig")
     K = CR @ middle @ CR.T
     K.flat[: tau * (K.shape[0] + 1) : K.shape[0] + 1] += weights  # the top-left diagonal
     return _top_eigh(K, tau)
@@ -352,7 +346,7 @@ def _eigen_update(kern, xp, U, weights, F, middle, out=None):
         s2 = float(S[0, 0])
         if s2 > GRAM_MIN * f2:
             s = np.sqrt(s2)
-            ALGORITHM_COUNTS["two-pass"] += 1
+            _instrument.record("two-pass")
             lam, V = _small_problem(C, np.array([[s]]), middle, weights, tau)
             W = V[tau:] / s  # (1, tau)
             return _rotate(kern, U, V[:tau] - C @ W, F, W, out), np.maximum(lam, 0.0)
@@ -360,7 +354,7 @@ def _eigen_update(kern, xp, U, weights, F, middle, out=None):
         s2, Z = np.linalg.eigh((S + S.T) / 2)
         if s2[0] > GRAM_MIN * np.linalg.eigvalsh(FtF)[-1]:
             s = np.sqrt(s2)
-            ALGORITHM_COUNTS["two-pass"] += 1
+            _instrument.record("two-pass")
             lam, V = _small_problem(C, s[:, None] * Z.T, middle, weights, tau)
             W = (Z / s) @ V[tau:]  # (k, tau)
             return _rotate(kern, U, V[:tau] - C @ W, F, W, out), np.maximum(lam, 0.0)
@@ -370,13 +364,13 @@ def _eigen_update(kern, xp, U, weights, F, middle, out=None):
     p_norms = _column_norms(P, xp)
     if np.any(p_norms < 0.7 * f_norms):
         # Classical Gram-Schmidt lost digits (F is nearly inside span(U)): project once more.
-        ALGORITHM_COUNTS["three-pass+reorth"] += 1
+        _instrument.record("three-pass+reorth")
         C2 = kern.small_out(kern.project(U, P))
         P = kern.axpy_lowrank(1.0, P, U, kern.small_in(-C2, U))
         C = C + C2
         p_norms = _column_norms(P, xp)
     else:
-        ALGORITHM_COUNTS["three-pass"] += 1
+        _instrument.record("three-pass")
 
     # Residual directions smaller than rounding noise carry no information: drop them, so that a
     # factor already in span(U) adds no NaN and no spurious column. The bound is the error of a
@@ -415,7 +409,7 @@ def _residual_basis(kern, xp, U, P, tol, small):
     # P = Qp Rp = (Qp W) diag(s) Z^T: the kept directions are Qp W[:, keep].
     Q = _contiguous(Qp @ _backend.from_host(W[:, keep], Qp), xp)
     if np.any(s[keep] < small):
-        ALGORITHM_COUNTS["residual-reorth"] += 1
+        _instrument.record("residual-reorth")
         for _ in range(2):
             Q = kern.axpy_lowrank(1.0, Q, U, kern.small_in(-kern.small_out(kern.project(U, Q)), U))
             Q = _contiguous(xp.linalg.qr(Q)[0], xp)
@@ -650,10 +644,10 @@ def _reorthonormalize(kern, xp, U, sigma, out=None):
         L = np.linalg.cholesky(gram)  # gram = L L^T, so R = L^T
         lam, W = _top_eigh((L.T * sigma) @ L, tau)
         A = scipy.linalg.solve_triangular(L, W, lower=True, trans="T")  # R^{-1} W
-        ALGORITHM_COUNTS["cholqr"] += 1
+        _instrument.record("cholqr")
         empty = _contiguous(U[:, :0], xp)
         return _rotate(kern, U, A, empty, np.zeros((0, tau)), out), np.maximum(lam, 0.0)
-    ALGORITHM_COUNTS["householder-qr"] += 1
+    _instrument.record("householder-qr")
     Q, R = xp.linalg.qr(U)
     R = _backend.to_host(R)
     lam, W = _top_eigh((R * sigma) @ R.T, tau)

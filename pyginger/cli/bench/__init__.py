@@ -532,7 +532,7 @@ def main_bench(argv=None) -> int:
     if algorithms:
         _say(
             "update algorithms and small eigensolvers the core ran, both backends together "
-            "(lowrank.ALGORITHM_COUNTS):"
+            "(pyginger.core.count_algorithms):"
         )
         for r in algorithms:
             _say(f"  d = {r['dim']:>8}, tau = {r['rank']:>3}: {r['algorithms']}")

@@ -28,6 +28,8 @@ import tracemalloc
 import numpy as np
 import scipy.linalg
 
+from pyginger.core import count_algorithms
+
 __all__ = [
     "bench_update",
     "crossover_dim",
@@ -134,15 +136,6 @@ def _calls_per_sample(seconds_per_call, min_sample):
     if seconds_per_call <= 0:
         return 1000
     return int(min(10_000, max(1, math.ceil(min_sample / seconds_per_call))))
-
-
-def _algorithm_counts():
-    """Return a copy of the core's count of update algorithms run (empty if it keeps none)."""
-    import collections
-
-    from pyginger import core as lowrank
-
-    return collections.Counter(getattr(lowrank, "ALGORITHM_COUNTS", {}))
 
 
 def _update_step(update, backend, beta, state, v):
@@ -285,7 +278,7 @@ def bench_update(
         update's ``2 d tau (tau + 3)`` flops, the solve's ``4 d tau``), ``fraction`` (of
         ``bandwidth``, NaN without it), ``algorithms`` (which update algorithms the core ran
         during the measurement, all its backends together, as counted by
-        ``pyginger.core.ALGORITHM_COUNTS`` where the core keeps that count; else empty) and
+        :func:`pyginger.core.count_algorithms`) and
         ``skipped`` (empty, or the reason the pair was not run).
 
     Raises
@@ -388,17 +381,16 @@ def bench_update(
                             for backend in backends
                         }
                     pool = _FactorPool(rng, dim, dtype, count=max(64, 4 * repeats))
-                    counts_before = _algorithm_counts()
-                    timed = _time_chains(
-                        steps,
-                        start,
-                        pool,
-                        repeats=repeats,
-                        min_sample=min_sample,
-                        budget=budget * len(steps),
-                    )
+                    with count_algorithms() as used:
+                        timed = _time_chains(
+                            steps,
+                            start,
+                            pool,
+                            repeats=repeats,
+                            min_sample=min_sample,
+                            budget=budget * len(steps),
+                        )
                     del pool, start
-                    used = _algorithm_counts() - counts_before
                     algorithms = ", ".join(f"{name} x{n}" for name, n in sorted(used.items()))
                     for backend, (times, number) in timed.items():
                         median = float(np.median(times))
