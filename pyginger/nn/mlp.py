@@ -494,6 +494,8 @@ class MLP:
         return loss, self._backward_sum(theta, cache, delta)
 
     # -- Jacobian products (pyginger/nn/jacobian.py) -------------------------------------------
+    # Methods written in their own modules are bound here, not inherited from mixins, so that
+    # this class body lists the whole API and each method keeps its place in the reference.
 
     jvp = _jacobian.jvp
     vjp = _jacobian.vjp
