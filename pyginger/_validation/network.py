@@ -179,9 +179,11 @@ def check_target_kind(func: str, y, n: int, c: int, loss: str | None) -> None:
     are the usual mix-ups; the loss's own check (:func:`check_real_targets`,
     :func:`check_label_targets`) follows.
     """
-    arr = np.asarray(y) if isinstance(y, (np.ndarray, list, tuple)) else None
-    is_int = arr is not None and arr.dtype != np.bool_ and np.issubdtype(arr.dtype, np.integer)
-    is_float = arr is not None and np.issubdtype(arr.dtype, np.floating)
+    if not isinstance(y, (np.ndarray, list, tuple)):
+        return  # the loss's own check refuses it
+    arr = np.asarray(y)
+    is_int = arr.dtype != np.bool_ and np.issubdtype(arr.dtype, np.integer)
+    is_float = np.issubdtype(arr.dtype, np.floating)
     if loss == "mse" and is_int and arr.shape in ((n,), (n, 1)) and arr.shape != (n, c):
         # One integer per sample: class labels, while MSE wants one real per output.
         other = ", or y.reshape(-1, 1) for integer regression targets" if c == 1 else ""

@@ -534,25 +534,25 @@ class MLP:
 
     # -- argument checks (pyginger/_validation/network.py) --------------------------------------
 
-    def _check_theta(self, where, theta):
+    def _check_theta(self, where: str, theta) -> np.ndarray:
         return _vn.check_theta(where, theta, self)
 
-    def _check_X(self, where, X):
+    def _check_X(self, where: str, X) -> np.ndarray:
         return _vn.check_inputs(where, X, self.n_in)
 
-    def _check_data(self, where, theta, X, y):
+    def _check_data(self, where: str, theta, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         theta = self._check_theta(where, theta)
         X = self._check_X(where, X)
         y = self._check_targets(where, y, X.shape[0])
         return theta, X, y
 
-    def _check_targets(self, where, y, n):
+    def _check_targets(self, where: str, y, n: int) -> np.ndarray:
         """Check ``y`` against the loss; hint at the other loss when the targets suit it."""
         _vn.check_target_kind(where, y, n, self.n_out, getattr(self.loss_fn, "name", None))
         return self.loss_fn._check_targets(where, y, n, self.n_out)
 
-    def _check_tangent(self, where, v):
+    def _check_tangent(self, where: str, v) -> np.ndarray:
         return _vn.check_tangent(where, v, self.num_params)
 
-    def _check_cotangent(self, where, u, n):
+    def _check_cotangent(self, where: str, u, n: int) -> np.ndarray:
         return _vn.check_cotangent(where, u, n, self.n_out)
