@@ -452,6 +452,34 @@ def test_inputs_are_not_modified_and_dtypes_are_converted():
     assert model.predict(list(theta), X.tolist()).shape == (5, 2)
 
 
+@pytest.mark.parametrize(
+    "call, checked",
+    [
+        (lambda m, t, X, y, v: m.loss_and_grad(t, X, y), ["theta", "X", "y"]),
+        (lambda m, t, X, y, v: m.ggn_matvec(t, X, v), ["theta", "X", "v"]),
+        (lambda m, t, X, y, v: m.ggn_factor(t, X, y, kind="empirical"), ["theta", "X", "y"]),
+        (lambda m, t, X, y, v: m.ggn_factor(t, X, kind="mc", rng=0), ["theta", "X"]),
+        (lambda m, t, X, y, v: m.jvp(t, X, v), ["theta", "X", "v"]),
+        (lambda m, t, X, y, v: m.per_sample_grads(t, X, y), ["theta", "X", "y"]),
+    ],
+)
+def test_each_array_is_checked_once_at_the_door(monkeypatch, call, checked):
+    # Checks at the door: a public method checks each argument once, its inner code none again.
+    import pyginger._validation.network as network
+
+    seen = []
+    real = network.as_real_array
+
+    def counting(func, name, x, **kw):
+        seen.append(name)
+        return real(func, name, x, **kw)
+
+    monkeypatch.setattr(network, "as_real_array", counting)
+    model, theta, X, y = _problem([3, 4, 2], 5, "mse", "tanh")
+    call(model, theta, X, y, np.ones(model.num_params))
+    assert seen == checked
+
+
 # ---------------------------------------------------------------------------------------------
 # Errors
 # ---------------------------------------------------------------------------------------------

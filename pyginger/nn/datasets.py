@@ -22,29 +22,15 @@ redistribute it.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 
 from pyginger import _validation as _v
+from pyginger._validation import network as _vn
+from pyginger.nn.mlp import MLP
 
 __all__ = ["regression", "teacher", "spirals", "moons", "digits"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Argument checks
-# ---------------------------------------------------------------------------------------------
-
-
-def _check_noise(func: str, noise) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise TypeError(f"{func}: noise must be a real number, got {type(noise).__name__}")
-    noise = float(noise)
-    if not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"{func}: noise must be a finite number >= 0, got {noise}")
-    return noise
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,7 +87,7 @@ def regression(
     """
     func = "regression"
     n = _v.check_positive_int(func, "n", n)
-    noise = _check_noise(func, noise)
+    noise = _vn.check_noise(func, noise)
     rng = _v.make_rng(func, seed)
     X = rng.uniform(-3.0, 3.0, size=(n, 1))
     y = np.sin(2.0 * X) + 0.3 * X + noise * rng.standard_normal((n, 1))
@@ -170,11 +156,9 @@ def teacher(
     >>> MLP((3, 5, 2)).loss(theta, X, y)  # the teacher fits its own data exactly
     0.0
     """
-    from pyginger.nn.mlp import MLP  # datasets -> mlp, never the other way
-
     func = "teacher"
     n = _v.check_positive_int(func, "n", n)
-    noise = _check_noise(func, noise)
+    noise = _vn.check_noise(func, noise)
     rng = _v.make_rng(func, seed)
     model = MLP(sizes, activation=activation, loss="mse")
     theta = model.init(seed=rng)
@@ -182,7 +166,7 @@ def teacher(
         if name.startswith("b"):
             theta[block] = 0.1 * rng.standard_normal(block.stop - block.start)
     X = rng.standard_normal((n, model.n_in))
-    y = model.predict(theta, X)
+    y = model._predict(theta, X)  # theta and X are made here: nothing to check
     if noise > 0:
         y = y + noise * rng.standard_normal(y.shape)
     return (X, y, theta) if return_params else (X, y)
@@ -259,7 +243,7 @@ def spirals(
         raise ValueError(f"{func}: classes must be >= 2, got {classes}")
     if n < classes:
         raise ValueError(f"{func}: n must be >= classes = {classes}, got {n}")
-    noise = _check_noise(func, noise)
+    noise = _vn.check_noise(func, noise)
     rng = _v.make_rng(func, seed)
     y = np.repeat(np.arange(classes, dtype=np.int64), _class_counts(n, classes))
     t = rng.uniform(0.0, 1.0, size=n)
@@ -319,7 +303,7 @@ def moons(
     n = _v.check_positive_int(func, "n", n)
     if n < 2:
         raise ValueError(f"{func}: n must be >= 2 (one sample per class), got {n}")
-    noise = _check_noise(func, noise)
+    noise = _vn.check_noise(func, noise)
     rng = _v.make_rng(func, seed)
     y = np.repeat(np.arange(2, dtype=np.int64), _class_counts(n, 2))
     s = rng.uniform(0.0, np.pi, size=n)

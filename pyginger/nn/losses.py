@@ -60,6 +60,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from pyginger import _validation as _v
+from pyginger._validation import network as _vn
+from pyginger.nn.softmax import log_softmax, softmax
 
 __all__ = [
     "Loss",
@@ -72,95 +74,7 @@ __all__ = [
 ]
 
 #: Names accepted by :func:`get_loss` and by ``pyginger.nn.mlp.MLP(loss=...)``.
-LOSSES = ("mse", "cross_entropy")
-
-
-# ---------------------------------------------------------------------------------------------
-# Argument checks (shared with pyginger.nn.mlp and pyginger.nn.datasets). Messages follow the
-# package
-# convention "<function>: <argument> must <expected>, got <received>".
-# ---------------------------------------------------------------------------------------------
-
-
-def _check_outputs(func: str, f) -> np.ndarray:
-    """Check network outputs ``f``: a finite real array of shape ``(n, c)``, ``n, c >= 1``."""
-    f = _v.as_real_array(func, "f", f, ndim=2)
-    if f.shape[0] < 1 or f.shape[1] < 1:
-        raise ValueError(f"{func}: f must have shape (n, c) with n, c >= 1, got {f.shape}")
-    return f
-
-
-# ---------------------------------------------------------------------------------------------
-# Softmax helpers
-# ---------------------------------------------------------------------------------------------
-
-
-def log_softmax(f: ArrayLike) -> np.ndarray:
-    r"""Return the row-wise log-softmax ``f - logsumexp(f)``, computed stably.
-
-    .. math::
-
-        \log p_j = f_j - m - \log \sum_k e^{f_k - m}, \qquad m = \max_k f_k .
-
-    Parameters
-    ----------
-    f : (..., c) array_like
-        Logits; the last axis holds the classes.
-
-    Returns
-    -------
-    (..., c) ndarray
-        Log-probabilities (float64); ``exp`` of each row sums to one.
-
-    See Also
-    --------
-    softmax : The probabilities themselves.
-
-    Examples
-    --------
-    Huge logits do not overflow:
-
-    >>> import numpy as np
-    >>> from pyginger.nn.losses import log_softmax
-    >>> lp = log_softmax(np.array([[1000.0, 1000.0]]))
-    >>> print(np.round(lp, 6))
-    [[-0.693147 -0.693147]]
-    """
-    f = np.asarray(f, dtype=np.float64)
-    m = f.max(axis=-1, keepdims=True)
-    shifted = f - m
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
-def softmax(f: ArrayLike) -> np.ndarray:
-    """Return the row-wise softmax probabilities ``p = exp(f) / sum(exp(f))``, computed stably.
-
-    Parameters
-    ----------
-    f : (..., c) array_like
-        Logits; the last axis holds the classes.
-
-    Returns
-    -------
-    (..., c) ndarray
-        Probabilities (float64), non-negative, each row summing to one.
-
-    See Also
-    --------
-    log_softmax : The stable logarithm.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from pyginger.nn.losses import softmax
-    >>> p = softmax(np.array([[0.0, np.log(3.0)], [-800.0, 800.0]]))
-    >>> print(np.round(p, 6))
-    [[0.25 0.75]
-     [0.   1.  ]]
-    """
-    f = np.asarray(f, dtype=np.float64)
-    e = np.exp(f - f.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+LOSSES = _vn.LOSSES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,7 +150,7 @@ class Loss:
         2.5
         """
         where = f"{type(self).__name__}.value"
-        f = _check_outputs(where, f)
+        f = _vn.check_outputs(where, f)
         y = self._check_targets(where, y, *f.shape)
         return float(self._per_sample(f, y).mean())
 
@@ -271,7 +185,7 @@ class Loss:
         [1.386294 1.386294]
         """
         where = f"{type(self).__name__}.per_sample"
-        f = _check_outputs(where, f)
+        f = _vn.check_outputs(where, f)
         y = self._check_targets(where, y, *f.shape)
         return self._per_sample(f, y)
 
@@ -311,7 +225,7 @@ class Loss:
         [0.]
         """
         where = f"{type(self).__name__}.grad"
-        f = _check_outputs(where, f)
+        f = _vn.check_outputs(where, f)
         y = self._check_targets(where, y, *f.shape)
         return self._grad(f, y)
 
@@ -346,7 +260,7 @@ class Loss:
         [[ 0.25 -0.25]
          [-0.25  0.25]]
         """
-        f = _check_outputs(f"{type(self).__name__}.hessian", f)
+        f = _vn.check_outputs(f"{type(self).__name__}.hessian", f)
         n, c = f.shape
         # H_i e_j for every unit vector e_j, stacked: column j of H_i.
         eye = np.broadcast_to(np.eye(c)[:, None, :], (c, n, c))
@@ -382,7 +296,7 @@ class Loss:
         [[3. 4.]]
         """
         where = f"{type(self).__name__}.hessian_matvec"
-        f = _check_outputs(where, f)
+        f = _vn.check_outputs(where, f)
         u = _v.as_real_array(where, "u", u)
         _v.check_shape(where, "u", u, f.shape, f"{f.shape} (the shape of f)")
         return self._hessian_matvec(f, u)
@@ -417,7 +331,7 @@ class Loss:
         >>> bool(np.allclose(S[0] @ S[0].T, loss.hessian(f)[0], atol=1e-15))
         True
         """
-        f = _check_outputs(f"{type(self).__name__}.hessian_factor", f)
+        f = _vn.check_outputs(f"{type(self).__name__}.hessian_factor", f)
         return self._hessian_factor(f)
 
     def sample(
@@ -460,7 +374,7 @@ class Loss:
         (4, 1) [1 1 1 1]
         """
         where = f"{type(self).__name__}.sample"
-        f = _check_outputs(where, f)
+        f = _vn.check_outputs(where, f)
         gen = _v.make_rng(where, rng)
         if size is not None:
             size = _v.check_positive_int(where, "size", size)
@@ -518,14 +432,7 @@ class MSELoss(Loss):
     name = "mse"
 
     def _check_targets(self, func, y, n, c):
-        y = _v.as_real_array(func, "y", y)
-        if y.shape != (n, c):
-            hint = " (use y.reshape(-1, 1) for a single output)" if y.shape == (n,) else ""
-            raise ValueError(
-                f"{func}: y must have shape ({n}, {c}) (MSE targets, one row per sample), "
-                f"got {y.shape}{hint}"
-            )
-        return y
+        return _vn.check_real_targets(func, y, n, c)
 
     def _per_sample(self, f, y):
         r = f - y
@@ -579,29 +486,7 @@ class CrossEntropyLoss(Loss):
     name = "cross_entropy"
 
     def _check_targets(self, func, y, n, c):
-        if isinstance(y, (list, tuple)):
-            y = np.asarray(y)
-        if not isinstance(y, np.ndarray):
-            raise TypeError(
-                f"{func}: y must be an integer array of class labels of shape ({n},), "
-                f"got {type(y).__name__}"
-            )
-        if y.dtype == np.bool_ or not np.issubdtype(y.dtype, np.integer):
-            raise TypeError(
-                f"{func}: y must be an integer array of class labels, got dtype {y.dtype} "
-                "(convert with y.astype(int))"
-            )
-        if y.shape != (n,):
-            raise ValueError(
-                f"{func}: y must have shape ({n},) (one class label per sample), got {y.shape}"
-            )
-        lo, hi = int(y.min()), int(y.max())
-        if lo < 0 or hi >= c:
-            raise ValueError(
-                f"{func}: y must hold class labels in [0, {c}) (c = {c} outputs), "
-                f"got values in [{lo}, {hi}]"
-            )
-        return y.astype(np.intp, copy=False)
+        return _vn.check_label_targets(func, y, n, c)
 
     def _per_sample(self, f, y):
         lp = log_softmax(f)
@@ -664,11 +549,5 @@ def get_loss(loss: str | Loss) -> Loss:
     """
     if isinstance(loss, Loss):
         return loss
-    if not isinstance(loss, str):
-        raise TypeError(
-            f"get_loss: loss must be one of {LOSSES} or a pyginger.nn.losses.Loss, "
-            f"got {type(loss).__name__}"
-        )
-    if loss not in _LOSSES:
-        raise ValueError(f"get_loss: loss must be 'mse' | 'cross_entropy', got {loss!r}")
+    _vn.check_loss_name("get_loss", loss)
     return _LOSSES[loss]()

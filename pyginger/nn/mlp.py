@@ -62,134 +62,42 @@ With ``J_i`` the ``(c, d)`` Jacobian of ``f_i`` and ``H_i = S_i S_iᵀ`` the out
 one reverse-mode pass, never forming ``J``); :meth:`MLP.ggn` and :meth:`MLP.ggn_factor` form the
 dense matrix and its factors for small networks. For mean-squared error on a linear model
 ``f = X W + b`` the GGN is ``kron(X̃ᵀX̃ / n, I_c)`` with ``X̃ = [X, 1]``.
+
+.. rubric:: Where the code lives
+
+This module holds the class: the architecture, the parameter layout, the forward pass, the loss
+and its gradient. The rest of the network layer is split by job, each file next to the equations
+it implements:
+
+* :mod:`pyginger.nn.activations`: ``φ`` and ``φ'`` (F2, J2, B2);
+* :mod:`pyginger.nn.backprop`: the affine layer's rules (F1, J1, B1, B1', B2) and the passes that
+  chain them;
+* :mod:`pyginger.nn.jacobian`: the methods ``jvp``, ``vjp``, ``jacobian``, ``per_sample_grads``;
+* :mod:`pyginger.nn.ggn`: the methods ``ggn_matvec``, ``ggn``, ``ggn_factor``;
+* :mod:`pyginger.nn.losses`: ``ℓ``, its gradient and Hessian ``H_i = S_i S_iᵀ``;
+* ``pyginger._validation.network``: the argument checks, run once at each public method.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import expit, ndtr
 
 from pyginger import _validation as _v
-from pyginger.nn.losses import LOSSES, Loss, get_loss
+from pyginger._validation import network as _vn
+from pyginger.nn import backprop
+from pyginger.nn import ggn as _ggn
+from pyginger.nn import jacobian as _jacobian
+from pyginger.nn.activations import RULES
+from pyginger.nn.losses import _LOSSES, Loss
 
 __all__ = ["MLP", "ACTIVATIONS"]
 
 #: Activation names accepted by :class:`MLP`.
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "gelu", "softplus", "identity")
-
-
-# ---------------------------------------------------------------------------------------------
-# Activations: forward a = φ(z) (F2) next to its derivative φ'(z), used by (J2) and (B2).
-# The derivative receives both z and a = φ(z) so it can reuse whichever is cheaper.
-# ---------------------------------------------------------------------------------------------
-
-
-def _tanh(z):
-    return np.tanh(z)
-
-
-def _tanh_deriv(z, a):
-    return 1.0 - a * a  # tanh' = 1 − tanh²
-
-
-def _relu(z):
-    return np.maximum(z, 0.0)
-
-
-def _relu_deriv(z, a):
-    return (z > 0.0).astype(np.float64)  # 1 for z > 0, else 0 (the value 0 is taken at z = 0)
-
-
-def _sigmoid(z):
-    return expit(z)
-
-
-def _sigmoid_deriv(z, a):
-    return a * (1.0 - a)  # σ' = σ (1 − σ)
-
-
-def _gelu(z):
-    return z * ndtr(z)  # exact GELU: z Φ(z), Φ the standard normal CDF
-
-
-def _gelu_deriv(z, a):
-    return ndtr(z) + z * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)  # Φ(z) + z ϕ(z)
-
-
-def _softplus(z):
-    return np.logaddexp(0.0, z)  # log(1 + e^z), stable for large |z|
-
-
-def _softplus_deriv(z, a):
-    return expit(z)  # softplus' = σ
-
-
-def _identity(z):
-    return z
-
-
-def _identity_deriv(z, a):
-    return np.ones_like(z)
-
-
-# name -> (φ, φ', initialisation: "glorot" (uniform) or "he" (normal))
-_ACT = {
-    "tanh": (_tanh, _tanh_deriv, "glorot"),
-    "relu": (_relu, _relu_deriv, "he"),
-    "sigmoid": (_sigmoid, _sigmoid_deriv, "glorot"),
-    "gelu": (_gelu, _gelu_deriv, "he"),
-    "softplus": (_softplus, _softplus_deriv, "glorot"),
-    "identity": (_identity, _identity_deriv, "glorot"),
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# The affine layer z = a W + b: forward (F1), forward-mode (J1) and reverse-mode (B1, B1', B2)
-# rules side by side. Cotangents and tangents may carry leading axes "..." (several vectors at
-# once); the layer input ``a`` never does. All products are BLAS matmuls.
-# ---------------------------------------------------------------------------------------------
-
-
-def _dense_forward(a, W, b):
-    """(F1) z = a W + b, shapes (n, p) @ (p, k) + (k,) -> (n, k)."""
-    z = a @ W
-    z += b
-    return z
-
-
-def _dense_jvp(a, da, W, dW, db):
-    """(J1) dz = da W + a dW + db; ``da`` is None for the first layer (X does not move)."""
-    dz = a @ dW  # (n, p) @ (..., p, k) -> (..., n, k)
-    dz += db[..., None, :]
-    if da is not None:
-        dz += da @ W
-    return dz
-
-
-def _dense_vjp(a, W, delta, need_input):
-    """(B1) gW = aᵀ δ, gb = Σ_i δ_i summed over the batch; (B2, first half) δ Wᵀ if needed."""
-    gW = a.T @ delta  # (p, n) @ (..., n, k) -> (..., p, k)
-    gb = delta.sum(axis=-2)
-    da = delta @ W.T if need_input else None
-    return gW, gb, da
-
-
-def _dense_vjp_per_sample(a, W, delta, need_input):
-    """(B1') per-sample gW_i = a_i ⊗ δ_i, gb_i = δ_i; (B2, first half) δ Wᵀ if needed."""
-    gW = a[:, :, None] * delta[..., :, None, :]  # (..., n, p, k)
-    gb = delta
-    da = delta @ W.T if need_input else None
-    return gW, gb, da
-
-
-# ---------------------------------------------------------------------------------------------
-# The model
-# ---------------------------------------------------------------------------------------------
+ACTIVATIONS = _vn.ACTIVATIONS
 
 
 class MLP:
@@ -268,35 +176,14 @@ class MLP:
         self, sizes: Sequence[int], activation: str = "tanh", loss: str | Loss = "mse"
     ) -> None:
         where = "MLP"
-        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
-            raise TypeError(
-                f"{where}: sizes must be a sequence of integers like [n_in, hidden, n_out], "
-                f"got {type(sizes).__name__}"
-            )
-        sizes = list(sizes)
-        if len(sizes) < 2:
-            raise ValueError(
-                f"{where}: sizes must have at least 2 entries [n_in, ..., n_out], got {sizes}"
-            )
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, numbers.Integral):
-                raise TypeError(f"{where}: sizes must hold integers, got {type(s).__name__}")
-            if s < 1:
-                raise ValueError(f"{where}: sizes must all be >= 1, got {sizes}")
-        if not isinstance(activation, str) or activation not in _ACT:
-            choices = " | ".join(repr(a) for a in ACTIVATIONS)
-            raise ValueError(f"{where}: activation must be {choices}, got {activation!r}")
-        if not isinstance(loss, Loss) and (not isinstance(loss, str) or loss not in LOSSES):
-            raise ValueError(
-                f"{where}: loss must be 'mse' | 'cross_entropy' or a pyginger.nn.losses.Loss, "
-                f"got {loss!r}"
-            )
-        loss_fn = get_loss(loss)
+        sizes = _vn.check_sizes(where, sizes)
+        _vn.check_activation(where, activation)
+        _vn.check_loss(where, loss, Loss)
 
-        self.sizes = tuple(int(s) for s in sizes)
+        self.sizes = sizes
         self.activation = activation
-        self.loss_fn = loss_fn
-        self._phi, self._dphi, self._init_scheme = _ACT[activation]
+        self.loss_fn = loss if isinstance(loss, Loss) else _LOSSES[loss]()
+        self._phi, self._dphi, self._init_scheme = RULES[activation]
 
         # Layout: [W_1.ravel(), b_1, W_2.ravel(), b_2, ...].
         self._layers = []  # (W slice, b slice, n_{l-1}, n_l)
@@ -448,30 +335,10 @@ class MLP:
         >>> bool(np.array_equal(model.flatten(model.unflatten(theta)), theta))
         True
         """
-        where = "MLP.flatten"
-        try:
-            params = list(params)
-        except TypeError:
-            raise TypeError(
-                f"{where}: params must be a sequence of (W, b) pairs, got {type(params).__name__}"
-            ) from None
-        if len(params) != len(self._layers):
-            raise ValueError(
-                f"{where}: params must hold {len(self._layers)} (W, b) pairs, got {len(params)}"
-            )
+        shapes = [(p, k) for _ws, _bs, p, k in self._layers]
+        pairs = _vn.check_layer_params("MLP.flatten", params, shapes)
         theta = np.empty(self.num_params)
-        pairs = zip(params, self._layers, strict=True)
-        for layer, (pair, (ws, bs, p, k)) in enumerate(pairs, start=1):
-            try:
-                W, b = pair
-            except (TypeError, ValueError):
-                raise TypeError(f"{where}: params[{layer - 1}] must be a (W, b) pair") from None
-            W = _v.as_real_array(where, f"W{layer}", W)
-            b = _v.as_real_array(where, f"b{layer}", b)
-            if W.shape != (p, k):
-                raise ValueError(f"{where}: W{layer} must have shape ({p}, {k}), got {W.shape}")
-            if b.shape != (k,):
-                raise ValueError(f"{where}: b{layer} must have shape ({k},), got {b.shape}")
+        for (W, b), (ws, bs, _p, _k) in zip(pairs, self._layers, strict=True):
             theta[ws] = W.ravel()
             theta[bs] = b
         return theta
@@ -518,13 +385,7 @@ class MLP:
 
     def _predict(self, theta, X):
         """Forward pass (F1, F2) without a cache."""
-        a = X
-        params = self._unflatten(theta)
-        for layer, (W, b) in enumerate(params):
-            z = _dense_forward(a, W, b)  # (F1)
-            if layer == len(params) - 1:
-                return z
-            a = self._phi(z)  # (F2)
+        return backprop.predict(self._unflatten(theta), X, self._phi)
 
     def loss(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> float:
         """Return the mean loss ``L(θ) = (1/n) Σ_i ℓ(f_i, y_i)`` as a float.
@@ -632,575 +493,66 @@ class MLP:
         delta /= n  # gradient of the mean with respect to f
         return loss, self._backward_sum(theta, cache, delta)
 
-    # -- Jacobian products ----------------------------------------------------------------
+    # -- Jacobian products (pyginger/nn/jacobian.py) -------------------------------------------
+    # Methods written in their own modules are bound here, not inherited from mixins, so that
+    # this class body lists the whole API and each method keeps its place in the reference.
 
-    def jvp(self, theta: ArrayLike, X: ArrayLike, v: ArrayLike) -> np.ndarray:
-        """Return the Jacobian-vector product ``J v`` of the outputs, shape ``(n, n_out)``.
+    jvp = _jacobian.jvp
+    vjp = _jacobian.vjp
+    jacobian = _jacobian.jacobian
+    per_sample_grads = _jacobian.per_sample_grads
 
-        ``(J v)_i = J_i v`` is the directional derivative of ``f_i`` along ``v``, computed in
-        forward mode with (J1)/(J2).
+    # -- curvature (pyginger/nn/ggn.py) ---------------------------------------------------------
 
-        Parameters
-        ----------
-        theta : (num_params,) array_like
-            Parameters.
-        X : (n, n_in) array_like
-            Inputs.
-        v : (num_params,) or (num_params, m) array_like
-            Tangent(s) in parameter space, in the layout of ``theta``.
+    ggn_matvec = _ggn.ggn_matvec
+    ggn = _ggn.ggn
+    ggn_factor = _ggn.ggn_factor
+    _exact_factor = _ggn._exact_factor
 
-        Returns
-        -------
-        (n, n_out) or (n, n_out, m) ndarray
-            ``J v``; with ``m`` tangents the last axis runs over them.
-
-        Raises
-        ------
-        TypeError
-            If an argument is not a real array.
-        ValueError
-            If a shape is wrong or a value is not finite.
-
-        See Also
-        --------
-        vjp : The adjoint product ``Jᵀ u``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from pyginger.nn.mlp import MLP
-        >>> model = MLP([3, 4, 2], activation="gelu")
-        >>> theta = model.init(seed=0)
-        >>> rng = np.random.default_rng(0)
-        >>> X, v, u = rng.normal(size=(5, 3)), rng.normal(size=26), rng.normal(size=(5, 2))
-        >>> lhs = np.sum(model.jvp(theta, X, v) * u)  # <J v, u>
-        >>> rhs = v @ model.vjp(theta, X, u)          # <v, Jᵀ u>
-        >>> bool(abs(lhs - rhs) < 1e-12 * abs(lhs))
-        True
-        """
-        where = "MLP.jvp"
-        theta = self._check_theta(where, theta)
-        X = self._check_X(where, X)
-        V = self._check_tangent(where, v)
-        _f, cache = self._forward(theta, X)
-        dz = self._forward_tangent(theta, cache, V.T if V.ndim == 2 else V)
-        return np.moveaxis(dz, 0, -1) if V.ndim == 2 else dz
-
-    def vjp(self, theta: ArrayLike, X: ArrayLike, u: ArrayLike) -> np.ndarray:
-        """Return the vector-Jacobian product ``Jᵀ u = Σ_i J_iᵀ u_i``, shape ``(num_params,)``.
-
-        Computed in reverse mode with (B1)/(B2). Nothing is divided by ``n``.
-
-        Parameters
-        ----------
-        theta : (num_params,) array_like
-            Parameters.
-        X : (n, n_in) array_like
-            Inputs.
-        u : (n, n_out) or (n, n_out, m) array_like
-            Output-space cotangent(s), one row per sample.
-
-        Returns
-        -------
-        (num_params,) or (num_params, m) ndarray
-            ``Jᵀ u`` in the layout of ``theta``.
-
-        Raises
-        ------
-        TypeError
-            If an argument is not a real array.
-        ValueError
-            If a shape is wrong or a value is not finite.
-
-        See Also
-        --------
-        jvp : The product ``J v``.
-
-        Examples
-        --------
-        For a linear model ``Jᵀ u`` stacks ``Xᵀ u`` and ``Σ_i u_i``:
-
-        >>> import numpy as np
-        >>> from pyginger.nn.mlp import MLP
-        >>> model = MLP([2, 1])
-        >>> X, u = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0], [-1.0]])
-        >>> print(model.vjp(np.zeros(3), X, u))
-        [-2. -2.  0.]
-        """
-        where = "MLP.vjp"
-        theta = self._check_theta(where, theta)
-        X = self._check_X(where, X)
-        U = self._check_cotangent(where, u, X.shape[0])
-        _f, cache = self._forward(theta, X)
-        if U.ndim == 3:
-            return self._backward_sum(theta, cache, np.moveaxis(U, -1, 0)).T
-        return self._backward_sum(theta, cache, U)
-
-    def jacobian(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Return the dense Jacobian of the outputs, shape ``(n, n_out, num_params)``.
-
-        ``jacobian(theta, X)[i]`` is ``J_i = ∂f_i/∂θ``. For small networks (stores ``n c d``
-        numbers).
-
-        Parameters
-        ----------
-        theta : (num_params,) array_like
-            Parameters.
-        X : (n, n_in) array_like
-            Inputs.
-
-        Returns
-        -------
-        (n, n_out, num_params) ndarray
-            The per-sample Jacobians.
-
-        Raises
-        ------
-        TypeError
-            If an argument is not a real array.
-        ValueError
-            If a shape is wrong or a value is not finite.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from pyginger.nn.mlp import MLP
-        >>> model = MLP([2, 1])
-        >>> print(model.jacobian(np.zeros(3), np.array([[5.0, 7.0]])))
-        [[[5. 7. 1.]]]
-        """
-        where = "MLP.jacobian"
-        theta = self._check_theta(where, theta)
-        X = self._check_X(where, X)
-        n, c = X.shape[0], self.n_out
-        _f, cache = self._forward(theta, X)
-        # Cotangent e_j for every sample, stacked on a leading axis j: (c, n, c).
-        eye = np.broadcast_to(np.eye(c)[:, None, :], (c, n, c))
-        return self._backward_per_sample(theta, cache, eye).transpose(1, 0, 2)
-
-    # -- curvature ------------------------------------------------------------------------
-
-    def ggn_matvec(self, theta: ArrayLike, X: ArrayLike, v: ArrayLike) -> np.ndarray:
-        """Return ``G v = (1/n) Σ_i J_iᵀ H_i J_i v`` without forming ``J`` or ``G``.
-
-        Parameters
-        ----------
-        theta : (num_params,) array_like
-            Parameters.
-        X : (n, n_in) array_like
-            Inputs.
-        v : (num_params,) or (num_params, m) array_like
-            Vector(s) in parameter space.
-
-        Returns
-        -------
-        (num_params,) or (num_params, m) ndarray
-            ``G v``.
-
-        Raises
-        ------
-        TypeError
-            If an argument is not a real array.
-        ValueError
-            If a shape is wrong or a value is not finite.
-
-        See Also
-        --------
-        ggn : The dense matrix.
-        ggn_factor : Factors ``F`` with ``F Fᵀ = G`` (or unbiased for it).
-
-        Notes
-        -----
-        ``G`` does not depend on the targets (for both losses ``H_i`` depends on ``f_i`` only).
-        Three passes: forward (keeping the cache), forward mode ``dz = J v`` (J1, J2), the
-        output-space product ``H dz / n``, reverse mode (B1, B2): ``n(5P − 2P_1)``
-        multiply-adds for a single vector against ``nP`` for :meth:`predict` (``P``
-        per-sample multiply-adds of a forward pass, ``P_1`` of its first layer, which saves one
-        product in each mode; see :class:`MLP`).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from pyginger.nn.mlp import MLP
-        >>> model = MLP([3, 4, 3], activation="tanh", loss="cross_entropy")
-        >>> theta = model.init(seed=0)
-        >>> X = np.random.default_rng(0).normal(size=(6, 3))
-        >>> v = np.arange(model.num_params, dtype=float)
-        >>> bool(np.allclose(model.ggn_matvec(theta, X, v), model.ggn(theta, X) @ v))
-        True
-        """
-        where = "MLP.ggn_matvec"
-        theta = self._check_theta(where, theta)
-        X = self._check_X(where, X)
-        V = self._check_tangent(where, v)
-        f, cache = self._forward(theta, X)
-        Vt = V.T if V.ndim == 2 else V  # (m, d) or (d,)
-        dz = self._forward_tangent(theta, cache, Vt)  # J v
-        hu = self.loss_fn._hessian_matvec(f, dz)  # H J v
-        hu /= X.shape[0]  # mean over the batch
-        out = self._backward_sum(theta, cache, hu)  # Jᵀ H J v / n
-        return out.T if V.ndim == 2 else out
-
-    def ggn(self, theta: ArrayLike, X: ArrayLike) -> np.ndarray:
-        """Return the dense GGN ``G = (1/n) Σ_i J_iᵀ H_i J_i``, shape ``(d, d)``.
-
-        Parameters
-        ----------
-        theta : (num_params,) array_like
-            Parameters.
-        X : (n, n_in) array_like
-            Inputs.
-
-        Returns
-        -------
-        (num_params, num_params) ndarray
-            Symmetric positive semi-definite, computed as ``F Fᵀ`` from the exact factor.
-
-        Raises
-        ------
-        TypeError
-            If an argument is not a real array.
-        ValueError
-            If a shape is wrong or a value is not finite.
-
-        See Also
-        --------
-        ggn_matvec : The matrix-free product.
-        ggn_factor : The factor it is built from.
-
-        Examples
-        --------
-        For MSE on a linear model, ``G = kron(X̃ᵀX̃ / n, I)`` with ``X̃ = [X, 1]``:
-
-        >>> import numpy as np
-        >>> from pyginger.nn.mlp import MLP
-        >>> model = MLP([2, 1], loss="mse")
-        >>> X = np.array([[1.0, 2.0], [3.0, 0.0]])
-        >>> print(model.ggn(np.zeros(3), X))
-        [[5. 1. 2.]
-         [1. 2. 1.]
-         [2. 1. 1.]]
-        """
-        where = "MLP.ggn"
-        theta = self._check_theta(where, theta)
-        X = self._check_X(where, X)
-        F = self._exact_factor(theta, X)
-        G = F @ F.T
-        return 0.5 * (G + G.T)  # exactly symmetric
-
-    def ggn_factor(
-        self,
-        theta: ArrayLike,
-        X: ArrayLike,
-        y: ArrayLike | None = None,
-        *,
-        kind: str = "exact",
-        rng: int | np.random.Generator | None = None,
-        samples: int | None = None,
-        per_sample: bool = False,
-    ) -> np.ndarray:
-        r"""Return a factor ``F`` whose outer product ``F Fᵀ`` is (or estimates) the GGN.
-
-        * ``kind="exact"``: ``F = (1/√n) [J_1ᵀ S_1, ..., J_nᵀ S_n]`` of shape ``(d, n c)`` with
-          ``H_i = S_i S_iᵀ`` (:meth:`pyginger.nn.losses.Loss.hessian_factor`); ``F Fᵀ = G`` to
-          rounding. Column ``i c + j`` belongs to sample ``i`` and output direction ``j``.
-        * ``kind="mc"``: Monte-Carlo, unbiased, ``E[F Fᵀ] = G``. Targets ``ŷ_i`` are drawn from
-          the model's own predictive distribution (MSE: ``ŷ_i ~ N(f_i, I)``; cross-entropy:
-          ``ŷ_i ~ Categorical(softmax(f_i))``) and ``g̃_i = J_iᵀ ∇_f ℓ(f_i, ŷ_i)`` are the
-          per-sample gradients at those targets; ``y`` is not used. By default one vector of
-          shape ``(d,)`` is returned,
-
-          .. math::
-
-              F = \sqrt n \cdot \frac1n \sum_i \tilde g_i = \frac{1}{\sqrt n} \sum_i \tilde g_i,
-
-          i.e. the gradient of the *mean* loss at the sampled targets times ``√n`` (the scaling
-          of the authors' code). It is unbiased because ``E[g̃_i] = 0`` and the draws are
-          independent, so the cross terms ``E[g̃_i g̃_jᵀ]``, ``i ≠ j``, vanish and
-          ``E[F Fᵀ] = (1/n) Σ_i E[g̃_i g̃_iᵀ] = (1/n) Σ_i J_iᵀ H_i J_i = G``.
-          ``samples=k`` draws ``k`` independent such vectors and returns them as the columns of a
-          ``(d, k)`` array scaled by ``1/√k`` (so ``F Fᵀ`` is their average). ``per_sample=True``
-          keeps the ``n k`` per-sample gradients as columns instead, ``F`` of shape ``(d, n k)``
-          scaled by ``1/√(n k)``: same expectation, lower variance, more columns.
-        * ``kind="empirical"``: the empirical Fisher from the true targets ``y``,
-          ``F = (1/√n) [g_1, ..., g_n]`` of shape ``(d, n)`` with ``g_i = ∇_θ ℓ(f_i, y_i)``, so
-          ``F Fᵀ = (1/n) Σ_i g_i g_iᵀ``. This is *not* the GGN in general (it is a biased
-          curvature proxy); it is offered for comparison.
-
-        Parameters
-        ----------
-        theta : (num_params,) array_like
-            Parameters.
-        X : (n, n_in) array_like
-            Inputs.
-        y : array_like, optional
-            Targets (see :meth:`loss`); required for ``kind="empirical"``, checked if given,
-            otherwise unused.
-        kind : {"exact", "mc", "empirical"}, default "exact"
-            Which factor.
-        rng : None, int or numpy.random.Generator, optional
-            Randomness for ``kind="mc"`` (``None``: fresh entropy).
-        samples : int, optional
-            ``kind="mc"`` only: number ``k`` of independent draws; the result then has a
-            trailing axis even for ``k = 1``.
-        per_sample : bool, default False
-            ``kind="mc"`` only: return the per-sample gradients as columns.
-
-        Returns
-        -------
-        ndarray
-            The float64 factor ``F`` of shape ``(d, n c)`` (exact), ``(d,)``, ``(d, k)`` or
-            ``(d, n k)`` (mc), ``(d, n)`` (empirical), ready for :func:`pyginger.update`.
-
-        Raises
-        ------
-        TypeError
-            If an argument has the wrong type.
-        ValueError
-            If ``kind`` is unknown, ``y`` is missing for the empirical factor, ``samples`` or
-            ``per_sample`` is given for another kind than ``"mc"``, or an array has a wrong
-            shape, bad labels or non-finite values.
-
-        See Also
-        --------
-        ggn : ``F Fᵀ`` for the exact factor.
-        pyginger.nn.losses.Loss.sample : The predictive distribution.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from pyginger.nn.mlp import MLP
-        >>> model = MLP([3, 4, 2], activation="tanh", loss="cross_entropy")
-        >>> theta = model.init(seed=0)
-        >>> X = np.random.default_rng(0).normal(size=(5, 3))
-        >>> F = model.ggn_factor(theta, X)
-        >>> F.shape  # (d, n c)
-        (26, 10)
-        >>> bool(np.allclose(F @ F.T, model.ggn(theta, X), atol=1e-15))
-        True
-        >>> model.ggn_factor(theta, X, kind="mc", rng=0).shape
-        (26,)
-        >>> Fk = model.ggn_factor(theta, X, kind="mc", rng=0, samples=20000)
-        >>> G = model.ggn(theta, X)
-        >>> err = np.linalg.norm(Fk @ Fk.T - G) / np.linalg.norm(G)
-        >>> bool(err < 0.05)
-        True
-        """
-        where = "MLP.ggn_factor"
-        if not isinstance(kind, str) or kind not in _v.FACTOR_KINDS:
-            raise ValueError(f"{where}: kind must be 'exact' | 'mc' | 'empirical', got {kind!r}")
-        if kind != "mc" and (samples is not None or per_sample):
-            raise ValueError(
-                f"{where}: samples and per_sample only apply to kind='mc', got kind={kind!r}"
-            )
-        if not isinstance(per_sample, (bool, np.bool_)):
-            raise TypeError(f"{where}: per_sample must be a bool, got {type(per_sample).__name__}")
-        if samples is not None:
-            samples = _v.check_positive_int(where, "samples", samples)
-        if kind == "empirical" and y is None:
-            raise ValueError(f"{where}: y is required for kind='empirical' (the true targets)")
-        theta = self._check_theta(where, theta)
-        X = self._check_X(where, X)
-        if y is not None:
-            y = self._check_targets(where, y, X.shape[0])
-        if kind == "exact":
-            return self._exact_factor(theta, X)
-        gen = _v.make_rng(where, rng) if kind == "mc" else None
-        n, d = X.shape[0], self.num_params
-        f, cache = self._forward(theta, X)
-        if kind == "empirical":
-            G = self._backward_per_sample(theta, cache, self.loss_fn._grad(f, y))  # (n, d)
-            return np.ascontiguousarray(G.T) / math.sqrt(n)
-        # Monte-Carlo: gradients at targets drawn from the predictive distribution.
-        yhat = self.loss_fn._sample(f, gen, samples)  # (n, ...) or (k, n, ...)
-        delta = self.loss_fn._grad(f, yhat)  # (n, c) or (k, n, c)
-        k = 1 if samples is None else samples
-        if per_sample:
-            G = self._backward_per_sample(theta, cache, delta).reshape(-1, d)  # (k n, d)
-            return np.ascontiguousarray(G.T) / math.sqrt(n * k)
-        g = self._backward_sum(theta, cache, delta)  # Σ_i g̃_i: (d,) or (k, d)
-        if samples is None:
-            return g / math.sqrt(n)
-        return np.ascontiguousarray(g.T) / math.sqrt(n * k)
-
-    def per_sample_grads(self, theta: ArrayLike, X: ArrayLike, y: ArrayLike) -> np.ndarray:
-        """Return the per-sample gradients ``g_i = ∇_θ ℓ(f_i, y_i)`` as rows, shape ``(n, d)``.
-
-        Not divided by ``n``: their mean over the rows is the gradient of :meth:`loss`.
-
-        Parameters
-        ----------
-        theta : (num_params,) array_like
-            Parameters.
-        X : (n, n_in) array_like
-            Inputs.
-        y : array_like
-            Targets (see :meth:`loss`).
-
-        Returns
-        -------
-        (n, num_params) ndarray
-            One gradient per sample, computed with the per-sample rule (B1').
-
-        Raises
-        ------
-        TypeError
-            If an argument has the wrong type or dtype.
-        ValueError
-            If shapes disagree, labels are out of range or a value is not finite.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from pyginger.nn.mlp import MLP
-        >>> model = MLP([3, 4, 2], activation="sigmoid", loss="cross_entropy")
-        >>> theta = model.init(seed=0)
-        >>> X, y = np.random.default_rng(0).normal(size=(7, 3)), np.arange(7) % 2
-        >>> G = model.per_sample_grads(theta, X, y)
-        >>> G.shape
-        (7, 26)
-        >>> bool(np.allclose(G.mean(axis=0), model.loss_and_grad(theta, X, y)[1]))
-        True
-        """
-        theta, X, y = self._check_data("MLP.per_sample_grads", theta, X, y)
-        f, cache = self._forward(theta, X)
-        return self._backward_per_sample(theta, cache, self.loss_fn._grad(f, y))
-
-    # -- private drivers (checked float64 inputs) -------------------------------------------
+    # -- the passes (pyginger/nn/backprop.py), on checked float64 inputs -------------------------
 
     def _unflatten(self, theta):
         return [(theta[ws].reshape(p, k), theta[bs]) for ws, bs, p, k in self._layers]
 
     def _forward(self, theta, X):
         """Forward pass keeping the cache: inputs ``a_{l-1}`` of every layer and ``φ'(z_l)``."""
-        inputs, derivs = [], []
-        a = X
-        params = self._unflatten(theta)
-        for layer, (W, b) in enumerate(params):
-            inputs.append(a)
-            z = _dense_forward(a, W, b)  # (F1) z_l = a_{l-1} W_l + b_l
-            if layer == len(params) - 1:
-                return z, (inputs, derivs)  # f = z_L
-            a = self._phi(z)  # (F2) a_l = φ(z_l)
-            derivs.append(self._dphi(z, a))  # φ'(z_l), needed by (J2) and (B2)
+        return backprop.forward(self._unflatten(theta), X, self._phi, self._dphi)
 
     def _forward_tangent(self, theta, cache, v):
         """Forward mode: ``J v`` for ``v`` of shape ``(d,)`` or ``(m, d)``, result (..., n, c)."""
-        inputs, derivs = cache
-        lead = v.shape[:-1]
-        da = None  # da_0 = 0: the inputs do not depend on θ
-        params = self._unflatten(theta)
-        for layer, ((W, _b), (ws, bs, p, k)) in enumerate(zip(params, self._layers, strict=True)):
-            dW = v[..., ws].reshape(*lead, p, k)
-            db = v[..., bs]
-            dz = _dense_jvp(inputs[layer], da, W, dW, db)  # (J1)
-            if layer == len(self._layers) - 1:
-                return dz
-            da = derivs[layer] * dz  # (J2) da_l = φ'(z_l) ⊙ dz_l
+        return backprop.forward_tangent(self._unflatten(theta), self._layers, cache, v)
 
     def _backward_sum(self, theta, cache, delta):
         """Reverse mode: ``Jᵀ δ`` summed over the batch; ``delta`` (..., n, c) -> (..., d)."""
-        inputs, derivs = cache
-        lead = delta.shape[:-2]
-        out = np.empty((*lead, self.num_params))
         params = self._unflatten(theta)
-        for layer in range(len(self._layers) - 1, -1, -1):
-            ws, bs, p, k = self._layers[layer]
-            W, _b = params[layer]
-            gW, gb, da = _dense_vjp(inputs[layer], W, delta, need_input=layer > 0)  # (B1)
-            out[..., ws] = gW.reshape(*lead, p * k)
-            out[..., bs] = gb
-            if layer > 0:
-                delta = da * derivs[layer - 1]  # (B2) δ_{l-1} = (δ_l W_lᵀ) ⊙ φ'(z_{l-1})
-        return out
+        return backprop.backward_sum(params, self._layers, cache, delta, self.num_params)
 
     def _backward_per_sample(self, theta, cache, delta):
         """Reverse mode per sample: rows ``J_iᵀ δ_i``; ``delta`` (..., n, c) -> (..., n, d)."""
-        inputs, derivs = cache
-        lead = delta.shape[:-1]  # (..., n)
-        out = np.empty((*lead, self.num_params))
         params = self._unflatten(theta)
-        for layer in range(len(self._layers) - 1, -1, -1):
-            ws, bs, p, k = self._layers[layer]
-            W, _b = params[layer]
-            # (B1') per-sample outer products
-            gW, gb, da = _dense_vjp_per_sample(inputs[layer], W, delta, need_input=layer > 0)
-            out[..., ws] = gW.reshape(*lead, p * k)
-            out[..., bs] = gb
-            if layer > 0:
-                delta = da * derivs[layer - 1]  # (B2)
-        return out
+        return backprop.backward_per_sample(params, self._layers, cache, delta, self.num_params)
 
-    def _exact_factor(self, theta, X):
-        """``F = (1/√n) [J_1ᵀ S_1, ..., J_nᵀ S_n]``, shape ``(d, n c)``, column ``i c + j``."""
-        n, c = X.shape[0], self.n_out
-        f, cache = self._forward(theta, X)
-        S = self.loss_fn._hessian_factor(f)  # (n, c, c), H_i = S_i S_iᵀ
-        # Cotangent for column j of every S_i on a leading axis j: (c, n, c).
-        cols = self._backward_per_sample(theta, cache, S.transpose(2, 0, 1))  # (c, n, d)
-        F = cols.transpose(1, 0, 2).reshape(n * c, self.num_params).T
-        return np.ascontiguousarray(F) / math.sqrt(n)
+    # -- argument checks (pyginger/_validation/network.py) --------------------------------------
 
-    # -- argument checks --------------------------------------------------------------------
+    def _check_theta(self, where: str, theta) -> np.ndarray:
+        return _vn.check_theta(where, theta, self)
 
-    def _check_theta(self, where, theta):
-        theta = _v.as_real_array(where, "theta", theta)
-        if theta.shape != (self.num_params,):
-            raise ValueError(
-                f"{where}: theta must have shape ({self.num_params},) (num_params of "
-                f"{self!r}), got {theta.shape}"
-            )
-        return theta
+    def _check_X(self, where: str, X) -> np.ndarray:
+        return _vn.check_inputs(where, X, self.n_in)
 
-    def _check_X(self, where, X):
-        X = _v.as_real_array(where, "X", X)
-        if X.ndim != 2 or X.shape[1] != self.n_in or X.shape[0] < 1:
-            raise ValueError(
-                f"{where}: X must have shape (n, {self.n_in}) with n >= 1, got {X.shape}"
-            )
-        return X
-
-    def _check_data(self, where, theta, X, y):
+    def _check_data(self, where: str, theta, X, y) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         theta = self._check_theta(where, theta)
         X = self._check_X(where, X)
         y = self._check_targets(where, y, X.shape[0])
         return theta, X, y
 
-    def _check_targets(self, where, y, n):
+    def _check_targets(self, where: str, y, n: int) -> np.ndarray:
         """Check ``y`` against the loss; hint at the other loss when the targets suit it."""
-        c, loss = self.n_out, getattr(self.loss_fn, "name", None)
-        arr = np.asarray(y) if isinstance(y, (np.ndarray, list, tuple)) else None
-        is_int = arr is not None and arr.dtype != np.bool_ and np.issubdtype(arr.dtype, np.integer)
-        is_float = arr is not None and np.issubdtype(arr.dtype, np.floating)
-        if loss == "mse" and is_int and arr.shape in ((n,), (n, 1)) and arr.shape != (n, c):
-            # One integer per sample: class labels, while MSE wants one real per output.
-            other = ", or y.reshape(-1, 1) for integer regression targets" if c == 1 else ""
-            raise ValueError(
-                f"{where}: y holds one integer per sample (shape {arr.shape}), but the loss is "
-                f"MSE, which needs real targets of shape ({n}, {c}); for class labels build the "
-                f'model with loss="cross_entropy" (one output per class){other}'
-            )
-        if loss == "cross_entropy" and is_float and c > 1 and arr.shape == (n, c):
-            raise TypeError(
-                f"{where}: y holds {c} reals per sample (shape {arr.shape}), but the loss is "
-                f"cross-entropy, which needs integer class labels of shape ({n},): for one-hot "
-                f'rows use y.argmax(axis=1); for real targets build the model with loss="mse"'
-            )
-        return self.loss_fn._check_targets(where, y, n, c)
+        _vn.check_target_kind(where, y, n, self.n_out, getattr(self.loss_fn, "name", None))
+        return self.loss_fn._check_targets(where, y, n, self.n_out)
 
-    def _check_tangent(self, where, v):
-        v = _v.as_real_array(where, "v", v)
-        d = self.num_params
-        if not (v.ndim in (1, 2) and v.shape[0] == d and (v.ndim == 1 or v.shape[1] >= 1)):
-            raise ValueError(f"{where}: v must have shape ({d},) or ({d}, m), got {v.shape}")
-        return v
+    def _check_tangent(self, where: str, v) -> np.ndarray:
+        return _vn.check_tangent(where, v, self.num_params)
 
-    def _check_cotangent(self, where, u, n):
-        u = _v.as_real_array(where, "u", u)
-        c = self.n_out
-        if not (u.ndim in (2, 3) and u.shape[:2] == (n, c) and (u.ndim == 2 or u.shape[2] >= 1)):
-            raise ValueError(
-                f"{where}: u must have shape ({n}, {c}) or ({n}, {c}, m) to match X and the "
-                f"{c} outputs, got {u.shape}"
-            )
-        return u
+    def _check_cotangent(self, where: str, u, n: int) -> np.ndarray:
+        return _vn.check_cotangent(where, u, n, self.n_out)
