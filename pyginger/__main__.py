@@ -45,10 +45,11 @@ def _single_threaded_blas_for_demo() -> None:
     """Re-run the demo with one BLAS thread unless the user chose a thread count.
 
     The demo's problems are small: OpenBLAS's thread pool then costs more than it saves, and on
-    a busy 2-core machine its spinning threads made small dense solves 5-50x slower, which
-    would make the seconds-per-step column misleading. The variable must be set before NumPy
-    loads OpenBLAS, and ``python -m pyginger`` imports NumPy (through the package) before this
-    module runs, hence the re-execution.
+    a busy machine its spinning threads slow small dense solves many times over, which would
+    make the seconds-per-step column misleading (docs/performance.md, "Thread settings of the
+    benchmark command"). The variable must be set before NumPy loads OpenBLAS, and ``python -m
+    pyginger`` imports NumPy (through the package) before this module runs, hence the
+    re-execution.
     """
     if sys.argv[1:2] == ["demo"] and "OPENBLAS_NUM_THREADS" not in os.environ:
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1")

@@ -11,7 +11,6 @@ import math
 import numpy as np
 import pytest
 
-from pyginger.cli import bench as benchmarks
 from pyginger.cli.bench import (
     bench_update,
     blas_threads,
@@ -97,20 +96,20 @@ def test_bench_update_inplace_leaves_the_warm_state_alone():
     # warm state, so a shared buffer would make them time a different state. Same seed, same
     # warm state: compare a run with and without the in-place op.
     import pyginger
-    from pyginger.cli.bench import core
+    from pyginger.cli.bench import update_solve
 
     seen = []
-    original = core._update_step
+    original = update_solve._update_step
 
     def spy(update, backend, beta, state, v):
         seen.append(state.U.copy())
         return original(update, backend, beta, state, v)
 
-    core._update_step = spy
+    update_solve._update_step = spy
     try:
         bench_update([30], [2], backends=("numba",), ops=("update_inplace", "update"), repeats=2)
     finally:
-        core._update_step = original
+        update_solve._update_step = original
     warm = warm_state(30, 2, damping=1e-3, beta=0.99)
     assert isinstance(warm, pyginger.GingerState)
     np.testing.assert_array_equal(seen[0], warm.U)
@@ -172,7 +171,9 @@ def test_update_memory_is_not_quadratic():
 def test_main_bench_quick_prints_every_section(capsys, tmp_path, monkeypatch):
     # Two dense sizes are enough to print the crossover section; the quick default's five took
     # two thirds of this test's time (each measurement has a budget of seconds).
-    monkeypatch.setattr(benchmarks, "QUICK_DENSE_DIMS", (50, 100))
+    from pyginger.cli.bench import command
+
+    monkeypatch.setattr(command, "QUICK_DENSE_DIMS", (50, 100))
     out_csv = tmp_path / "bench.csv"
     code = main_bench(
         [
@@ -256,7 +257,7 @@ def _memory_row(backend, in_place, extra):
 
 
 def test_targets_name_every_target_and_judge_only_what_applies():
-    from pyginger.cli.bench import _targets
+    from pyginger.cli.bench.targets import _targets
 
     rows = [
         _row("update", 1_000_000, 16, 0.35),
@@ -288,7 +289,7 @@ def test_targets_name_every_target_and_judge_only_what_applies():
 
 
 def test_rates_above_the_bandwidth_are_explained():
-    from pyginger.cli.bench import _cache_note
+    from pyginger.cli.bench.targets import _cache_note
 
     assert _cache_note([_row("solve", 1_000_000, 16, 0.9)], 32 << 20) == []
     # 1e6 * 16 * 8 bytes = 122 MiB of U: inside a 480 MiB cache, the rate is cache bandwidth.
@@ -331,7 +332,8 @@ def test_scaling_and_overhead_flags_name_the_target():
 
 
 def test_a_slower_median_that_the_fastest_samples_contradict_is_no_verdict():
-    from pyginger.cli.bench import _targets, format_overhead
+    from pyginger.cli.bench import format_overhead
+    from pyginger.cli.bench.targets import _targets
 
     # Medians 1.02 vs 1.00, fastest samples 0.9 vs 1.0: load slowed numba's samples, the
     # kernel is not slower. Neither the table nor the targets may call it a miss.

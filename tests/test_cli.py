@@ -213,7 +213,7 @@ def test_principal_angle_obeys_davis_kahan():
 def test_demo_plot_styles_and_title(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     from pyginger import plotting
-    from pyginger.cli import demo
+    from pyginger.cli.demo import plots as demo_plots
 
     # Two equal series (the two update forms agree to rounding) must stay distinguishable.
     fig = plotting.plot_error_vs_rank([2, 4], {"a": [0.3, 0.1], "b": [0.3, 0.1], "c": [0.2, 0.1]})
@@ -236,5 +236,5 @@ def test_demo_plot_styles_and_title(tmp_path, monkeypatch):
         for form in ("curvature", "inverse")
     ]
     runs = {"sgd": {"eval_steps": np.arange(3), "eval_loss": np.array([1.0, 0.5, 0.2])}}
-    demo._section_plots(args, rows, runs)
+    demo_plots.section_plots(args, rows, runs)
     assert "$d$ = 60" in titles["error"] and r"$\beta$ = 0.95" in titles["error"]

@@ -1,22 +1,19 @@
-"""``python -m pyginger demo``: Ginger against exact curvature and first-order methods.
+"""The demo's experiments: Ginger against the exact damped inverse, and optimizers on spirals.
 
 1. :func:`inverse_error_table`: a stream of curvature samples from a linear least-squares
    problem, whose GGN factors are the input rows ``x_t`` (for the squared loss on a linear
    model, ``J = x^T`` and ``H = 1``), fed to Ginger for several ranks ``tau`` and both update
-   forms, and compared with the exact EMA GGN and its damped inverse.
+   forms, and compared with the exact EMA GGN and its damped inverse
+   (:func:`curvature_stream`, :func:`missed_curvature` and :func:`direction_angles` are its
+   pieces).
 2. :func:`training_comparison`: an MLP trained on the built-in spirals task with sgd, adam,
    ginger, the dense EMA-GGN (Ginger with ``tau = d``) and damped Gauss-Newton, from the same
    start on the same mini-batches.
-3. PNG plots of both (loss curves, error against ``tau``) in an output folder.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
-from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -29,9 +26,8 @@ __all__ = [
     "missed_curvature",
     "direction_angles",
     "inverse_error_table",
+    "demo_optimizers",
     "training_comparison",
-    "format_table",
-    "main",
 ]
 
 
@@ -358,259 +354,3 @@ def training_comparison(steps=300, *, n=300, hidden=(16, 16), batch_size=50, see
         eval_every=max(1, steps // 60),
         progress=progress,
     )
-
-
-def format_table(rows, columns, headers=None, formats=None) -> str:
-    """Format a list of dicts as an aligned text table.
-
-    Parameters
-    ----------
-    rows : list of dict
-    columns : sequence of str
-        Keys to show, in order.
-    headers : sequence of str, optional
-        Column titles (default: the keys).
-    formats : dict, optional
-        ``key -> format spec`` (e.g. ``".2e"``).
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> from pyginger.cli.demo import format_table
-    >>> print(format_table([{"a": 1, "b": 0.5}], ["a", "b"], formats={"b": ".2f"}))
-    a     b
-    -  ----
-    1  0.50
-    """
-    headers = list(headers or columns)
-    formats = formats or {}
-    cells = [[format(row[c], formats.get(c, "")) for c in columns] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for r in cells:
-        lines.append("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
-    return "\n".join(lines)
-
-
-#: Printed once under the table of section 1.
-_INVERSE_LEGEND = """\
-P: the inverse Ginger applies; G: the exact EMA GGN of the stream; G_gamma = G + gamma I, with
-gamma the damping.
-  err(G^-1)     ||P - G_gamma^-1||_F / ||G_gamma^-1||_F
-  best          the column on its left for the best rank-tau truncation of the exact G (its
-                top tau eigenpairs); for err(G^-1), no rank-tau approximation does better
-  err(solve)    largest ||P v - G_gamma^-1 v|| / ||G_gamma^-1 v|| over 8 random Gaussian v
-  step angle    angle in degrees between Ginger's step P g and the exact damped Newton step
-                G_gamma^-1 g, for the gradient g of the least-squares loss at 0 with targets
-                x^T theta* (largest over 8 random theta*)
-  missed curv.  share of the exact top-tau curvature lambda_1 + ... + lambda_tau that span(U)
-                misses: 1 - trace(U^T G U) / (lambda_1 + ... + lambda_tau); 0 = all captured
-  us/update     median time of one rank-one update, microseconds
-
-Not in the table: the largest principal angle between span(U) and the exact top-tau
-eigenvectors (curvature form).
-{angle_table}
-residual = ||G U - U diag(sigma)||_2 says how far Ginger's pairs are from eigenpairs of G;
-gap = lambda_tau - lambda_tau+1 of the exact G. Davis-Kahan bounds sin(angle) by about
-residual / gap. Here, as tau grows, the gaps shrink faster than the residual: once the ratio
-nears 1, the tau-th eigenvector turns towards the next ones, a large angle at almost no cost
-in curvature (missed curv.). The angle says little about the preconditioner; the step angle
-does.
-"""
-
-
-def _angle_table(rows) -> str:
-    """Return the three-line table (tau, max angle, residual / gap) under section 1."""
-    rows = [r for r in rows if r["form"] == "curvature"]
-    lines = {
-        "tau": [f"{r['rank']:d}" for r in rows],
-        "max angle (rad)": [f"{r['max_angle']:.2f}" for r in rows],
-        "residual / gap": [
-            f"{r['residual'] / r['gap']:.2f}" if r["gap"] > 0 else "inf" for r in rows
-        ],
-    }
-    width = max(len(c) for cells in lines.values() for c in cells)
-    return "\n".join(
-        f"  {name:16s}" + "".join(f"  {c:>{width}s}" for c in cells)
-        for name, cells in lines.items()
-    )
-
-
-def _inverse_sizes(args):
-    """Return ``(dim, steps, ranks)`` of section 1."""
-    dim, steps = (60, 120) if args.quick else (200, 400)
-    ranks = (2, 8, 32) if args.quick else (2, 4, 8, 16, 32, 64)
-    return dim, steps, tuple(r for r in ranks if r <= dim)
-
-
-#: EMA factor and damping of section 1 (the defaults of :func:`inverse_error_table`).
-_BETA, _DAMPING = 0.95, 1e-3
-
-
-def _section_inverse(args) -> list:
-    dim, steps, ranks = _inverse_sizes(args)
-    print(
-        f"[1] Ginger vs the exact damped inverse: d = {dim}, {steps} rank-one updates, "
-        f"beta = {_BETA}, damping = {_DAMPING:g}, seed = {args.seed}",
-        flush=True,
-    )
-    rows = inverse_error_table(
-        dim, ranks, steps=steps, beta=_BETA, damping=_DAMPING, seed=args.seed
-    )
-    columns = {
-        "form": ("form", ""),
-        "rank": ("tau", ""),
-        "inverse_rel_fro": ("err(G^-1)", ".2e"),
-        "best_rank_rel_fro": ("best", ".2e"),
-        "solve_rel": ("err(solve)", ".2e"),
-        "step_angle": ("step angle", ".2f"),
-        "best_step_angle": ("best", ".2f"),
-        "missed_curvature": ("missed curv.", ".1e"),
-        "us_per_update": ("us/update", ".1f"),
-    }
-    print(
-        format_table(
-            rows,
-            list(columns),
-            [header for header, _ in columns.values()],
-            {key: spec for key, (_, spec) in columns.items()},
-        )
-    )
-    print(_INVERSE_LEGEND.format(angle_table=_angle_table(rows)), flush=True)
-    return rows
-
-
-def _section_training(args):
-    from pyginger.run import training
-
-    steps = args.steps if args.steps is not None else (40 if args.quick else 300)
-    n, hidden = (90, (8,)) if args.quick else (300, (16, 16))
-    print(
-        f"[2] Training an MLP {[2, *hidden, 3]} (tanh, cross-entropy) on spirals (n = {n}, "
-        f"3 classes): {steps} steps, batch 50, seed = {args.seed}",
-        flush=True,
-    )
-    if not args.no_progress:
-        print(
-            "    progress (on stderr): the loss on the current mini-batch of 50 points",
-            flush=True,
-        )
-    runs = training_comparison(
-        steps, n=n, hidden=hidden, seed=args.seed, progress=not args.no_progress
-    )
-    print(training.summary_table(runs))
-    print(
-        f"final loss, accuracy: on all {n} training points after the last step (the progress\n"
-        "display shows the loss on one mini-batch, which varies from batch to batch).\n"
-        "ema_ggn is Ginger with tau = d (dense, exact EMA); gauss_newton solves with the exact "
-        "mini-batch GGN.\n",
-        flush=True,
-    )
-    return runs
-
-
-def _section_plots(args, error_rows, runs):
-    print(f"[3] Plots in {args.out}/", flush=True)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print("    skipped: matplotlib is not installed (pip install 'pyginger[plot]')")
-        return []
-    from pyginger import plotting
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    ranks = sorted({r["rank"] for r in error_rows})
-    series = {}
-    forms = [("curvature", "Ginger, curvature form"), ("inverse", "Ginger, inverse form")]
-    for key, label in forms:
-        series[label] = [r["inverse_rel_fro"] for r in error_rows if r["form"] == key]
-    series[r"best rank-$\tau$ truncation of the exact G"] = [
-        r["best_rank_rel_fro"] for r in error_rows if r["form"] == "curvature"
-    ]
-    paths = [out / "error_vs_rank.png", out / "loss_curves.png"]
-    dim, steps, _ = _inverse_sizes(args)
-    plotting.plot_error_vs_rank(
-        ranks,
-        series,
-        ylabel="relative Frobenius error of the damped inverse",
-        title="Ginger vs the exact damped inverse\n"
-        rf"$d$ = {dim}, $\beta$ = {_BETA}, damping $\gamma$ = {_DAMPING:g}, {steps} updates",
-        path=paths[0],
-    )
-    plotting.plot_loss_curves(
-        runs,
-        key="eval_loss",
-        ylabel="training loss (full data)",
-        title="MLP on spirals",
-        path=paths[1],
-    )
-    for p in paths:
-        print(f"    wrote {p}")
-    return paths
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``python -m pyginger demo``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m pyginger demo",
-        description="Ginger against exact dense curvature on built-in problems.",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument(
-        "--steps",
-        type=int,
-        default=None,
-        help="training steps per optimizer (default 300; 40 with --quick)",
-    )
-    parser.add_argument(
-        "--out", default="pyginger-demo", help="folder for the PNG plots (default ./pyginger-demo)"
-    )
-    parser.add_argument("--quick", action="store_true", help="small sizes, for tests")
-    parser.add_argument(
-        "--no-progress",
-        action="store_true",
-        help="do not print the progress of each training run (lines on stderr, or tqdm bars "
-        "when tqdm is installed)",
-    )
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the demo; return the exit status.
-
-    Parameters
-    ----------
-    argv : sequence of str, optional
-        Command-line arguments after ``demo`` (default: ``sys.argv[2:]``).
-
-    Returns
-    -------
-    int
-        0 on success.
-
-    Examples
-    --------
-    >>> from pyginger.cli.demo import main
-    >>> import tempfile
-    >>> with tempfile.TemporaryDirectory() as out:  # doctest: +ELLIPSIS
-    ...     main(["--quick", "--no-progress", "--steps", "3", "--out", out])
-    [1] Ginger vs the exact damped inverse: ...
-    [2] Training an MLP ...
-    [3] Plots in ...
-    0
-    """
-    parser = build_parser()
-    args = parser.parse_args(sys.argv[2:] if argv is None else argv)
-    if args.steps is not None and args.steps < 1:
-        parser.error(f"--steps must be >= 1, got {args.steps}")
-    start = time.perf_counter()
-    error_rows = _section_inverse(args)
-    runs = _section_training(args)
-    _section_plots(args, error_rows, runs)
-    print(f"done in {time.perf_counter() - start:.1f} s", flush=True)
-    return 0
