@@ -32,13 +32,14 @@ Why :math:`\bar\lambda = B^2` also covers the EMA and rank-:math:`k` factors: th
 \|F\|_2^2`, the largest singular value squared, :math:`\le \|F\|_F^2`); Ginger's truncation keeps
 the top eigenpairs of a PSD matrix, so by induction :math:`\hat G_t \preceq G_t` and
 :math:`\sigma_{\max}(\hat G_t) \le \lambda_{\max}(G_t)`. :func:`curvature_bound` returns
-:math:`B^2` or :math:`(1-\beta^t) B^2`; :func:`check_spectrum` checks the data-dependent
-recursion :math:`\bar\lambda_t = \beta \bar\lambda_{t-1} + (1-\beta)\|F_t\|_2^2` along a run.
+:math:`B^2` or :math:`(1-\beta^t) B^2`; :func:`pyginger.theory.check_spectrum` checks the
+data-dependent recursion :math:`\bar\lambda_t = \beta \bar\lambda_{t-1} + (1-\beta)\|F_t\|_2^2`
+along a run.
 
 What is *not* covered (see ``docs/theory.md``): momentum on the gradient, elementwise clipping of
 the update, and a factor computed from the same mini-batch as :math:`g_t` (then :math:`P_t`
-depends on :math:`g_t`'s noise). :func:`preconditioned_sgd` implements exactly the covered
-algorithm, plus ``factor_batch="same"`` to try the uncovered ordering.
+depends on :math:`g_t`'s noise). :func:`pyginger.theory.preconditioned_sgd` implements exactly
+the covered algorithm, plus ``factor_batch="same"`` to try the uncovered ordering.
 
 Contents: the constants (:func:`curvature_bound`, :func:`spectrum_bounds`,
 :func:`admissible_step_size`, :func:`preconditioner_spectrum`), the right-hand side

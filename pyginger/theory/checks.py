@@ -2,10 +2,10 @@ r"""Checks of a recorded run against the theorem: the bound at every horizon, sp
 
 A run records :math:`\|\nabla f(x_t)\|^2`, the largest eigenvalue of Ginger's curvature and the
 factors' norms at each step; these functions compare such records with the constants of
-:mod:`pyginger.theory.bounds` (:func:`check_bound`, :func:`check_spectrum`), fit the empirical rate
-(:func:`fit_rate`), and measure the smoothness each step actually needed
-(:func:`descent_smoothness`). :func:`pyginger.theory.preconditioned_sgd` records everything they
-take.
+:mod:`pyginger.theory.bounds` (:func:`check_bound`, :func:`check_spectrum`), fit the empirical
+rate (:func:`fit_rate`), and measure the smoothness each step actually needed
+(:func:`descent_smoothness`). :func:`pyginger.theory.preconditioned_sgd` records everything
+they take.
 """
 
 from __future__ import annotations

@@ -35,12 +35,15 @@ from pyginger._validation.theory import ROBUST_LOSSES as _ROBUST_LOSSES
 from pyginger.theory.problems.mlp_regression import MLPRegression
 from pyginger.theory.problems.robust_regression import (
     RobustRegression,
-    _rho,  # noqa: F401  (the loss functions, for tests and notebooks)
+    _rho,  # noqa: F401  (rho and its derivatives stay reachable at their old path)
     _rho_p,  # noqa: F401
     _rho_pp,  # noqa: F401
 )
 
 __all__ = ["RobustRegression", "MLPRegression", "ROBUST_LOSSES", "LOSSES"]
+
+# The choice lists live with the other checks in pyginger._validation.theory; they are
+# assigned here, not only imported, so that the documentation shows the comments below.
 
 #: Losses accepted by :class:`RobustRegression` (``loss=``).
 ROBUST_LOSSES = _ROBUST_LOSSES
