@@ -22,7 +22,7 @@ ROBUST_LOSSES = ("cauchy", "geman-mcclure", "squared")
 ROBUST_FACTOR_KINDS = ("gauss-newton", "least-squares")
 
 
-def check_real(func: str, name: str, value, *, positive=False, allow_zero=True) -> float:
+def check_real(func: str, name: str, value, *, positive: bool = False) -> float:
     """Return ``value`` as a finite float, ``>= 0`` (or ``> 0`` with ``positive``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{func}: {name} must be a real number, got {type(value).__name__}")
@@ -31,8 +31,6 @@ def check_real(func: str, name: str, value, *, positive=False, allow_zero=True) 
         raise ValueError(f"{func}: {name} must be finite, got {value}")
     if positive and not value > 0:
         raise ValueError(f"{func}: {name} must be > 0, got {value}")
-    if not allow_zero and value == 0:
-        raise ValueError(f"{func}: {name} must be nonzero, got {value}")
     if not positive and value < 0:
         raise ValueError(f"{func}: {name} must be >= 0, got {value}")
     return value
