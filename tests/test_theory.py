@@ -5,6 +5,7 @@ claim is either exact (deterministic runs: the bound holds pathwise) or statisti
 replicates, with the margin expressed in standard errors).
 """
 
+import importlib
 import math
 
 import numpy as np
@@ -34,6 +35,17 @@ def cauchy():
 def mlp():
     pytest.importorskip("pyginger.nn.mlp")
     return MLPRegression.make(32, sizes=(2, 6, 1), seed=0)
+
+
+def test_old_names_and_every_module_are_reachable():
+    import pyginger.theory.bounds as bounds
+    from pyginger.theory import problems
+
+    assert importlib.import_module("pyginger.problems") is problems  # the path of version 0.1
+    assert problems.LOSSES is problems.ROBUST_LOSSES == ("cauchy", "geman-mcclure", "squared")
+    assert problems.FACTOR_KINDS is problems.ROBUST_FACTOR_KINDS
+    # The function pyginger.theory.bound does not hide the module that defines it.
+    assert bounds.__name__ == "pyginger.theory.bounds" and th.bound is bounds.bound
 
 
 # ---------------------------------------------------------------------------------------------
@@ -576,6 +588,13 @@ def test_fit_rate_recovers_power_laws():
             ),
             TypeError,
             r"bound: tight must be a bool, got int",
+        ),
+        (
+            lambda: th.check_bound(
+                [1.0], smoothness=0, lam_min=1, lam_max=1, step_size=1, variance=0, gap=1
+            ),
+            ValueError,
+            r"^check_bound: smoothness must be > 0, got 0.0",
         ),
         (
             lambda: th.tuned_step_size(

@@ -30,8 +30,14 @@ ANNOTATED = [
     "pyginger.nn.softmax",
     "pyginger.optim",
     "pyginger.theory.problems",
+    "pyginger.theory.problems.mlp_regression",
+    "pyginger.theory.problems.robust_regression",
     "pyginger.testing",
     "pyginger.theory",
+    "pyginger.theory.bounds",
+    "pyginger.theory.checks",
+    "pyginger.theory.estimates",
+    "pyginger.theory.experiments",
     "pyginger.run.training",
 ]
 

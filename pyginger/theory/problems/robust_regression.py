@@ -1,53 +1,29 @@
-r"""Test problems whose constants are known, for checking the convergence theory numerically.
+r"""Linear regression with a robust loss: the rho functions, and a problem with known constants.
 
-Every problem is a finite sum :math:`f(x) = \frac1n \sum_{i=1}^n f_i(x)` and exposes the same
-small interface, which :mod:`pyginger.theory` relies on:
-
-* ``dim``, ``num_samples``;
-* ``value(x)``, ``value_and_grad(x)`` (the full objective), ``batch_grad(x, idx)`` (the mean of
-  the per-sample gradients over the indices ``idx``, repetitions allowed), ``per_sample_grads(x)``;
-* ``factor(x, idx)``: a curvature factor :math:`F` of shape ``(d, k)`` for :func:`pyginger.update`;
-* the constants of the theorem (``None`` where no closed form exists): ``smoothness`` (a global
-  Lipschitz constant :math:`L` of :math:`\nabla f`), ``factor_bound`` (:math:`B` with
-  :math:`\|F\|_2 \le B` for every factor the problem can return), ``lower_bound`` (a number
-  :math:`\le f^*`) and ``variance_bound(batch_size)`` (:math:`s^2` with
-  :math:`E\|g - \nabla f\|^2 \le s^2` for the mini-batch gradient);
-* ``gradient_variance(x, batch_size)``: the exact variance of the mini-batch gradient at ``x``
-  (indices drawn uniformly *with replacement*, which makes the formula exact).
-
-Problems
---------
-:class:`RobustRegression`
-    A linear model with a smooth redescending loss (Cauchy or Geman-McClure), non-convex, with
-    :math:`L`, :math:`B` and :math:`s^2` in closed form; ``loss="squared"`` gives least squares
-    (convex, :math:`f^*` exact).
-:class:`MLPRegression`
-    A ``tanh`` MLP (:class:`pyginger.nn.mlp.MLP`, mean-squared error) on bounded data. Its
-    :math:`L` has no useful closed form: it is estimated, see
-    :func:`pyginger.theory.estimate_smoothness` and :func:`pyginger.theory.descent_smoothness`.
-
-The closed forms are derived in ``docs/theory.md`` (section "Test problems") and in the class
-docstrings; the tests check each against finite differences or dense eigenvalues.
+:class:`RobustRegression` is the test problem of :mod:`pyginger.theory.problems` whose constants
+of the theorem (:math:`L`, :math:`B`, :math:`s^2`, a lower bound on :math:`f^*`) are all known in
+closed form; it is built on the loss functions :math:`\rho` below, with their first two
+derivatives and the extreme values those take.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from pyginger import _validation as _v
+from pyginger._validation.theory import (
+    ROBUST_FACTOR_KINDS,
+    ROBUST_LOSSES,
+    check_point,
+    check_regression_data,
+    check_sample_indices,
+    check_synthetic_noise,
+)
 
-__all__ = ["RobustRegression", "MLPRegression", "LOSSES"]
-
-#: Losses accepted by :class:`RobustRegression`.
-LOSSES = ("cauchy", "geman-mcclure", "squared")
-
-#: Factor kinds accepted by :meth:`RobustRegression.factor`.
-FACTOR_KINDS = ("gauss-newton", "least-squares")
+__all__ = ["RobustRegression"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,38 +81,6 @@ def _rho_p_sup(loss, c):
     if loss == "geman-mcclure":
         return 3.0 * math.sqrt(3.0) * c / 16.0
     return math.inf
-
-
-# ---------------------------------------------------------------------------------------------
-# Small argument checks (messages: function, argument, expected, got)
-# ---------------------------------------------------------------------------------------------
-
-
-def _check_x(func, x, dim):
-    arr = _v.as_real_array(func, "x", x, ndim=1)
-    if arr.shape != (dim,):
-        raise ValueError(f"{func}: x must have shape ({dim},), got {arr.shape}")
-    return arr
-
-
-def _check_idx(func, idx, n):
-    if idx is None:
-        return np.arange(n)
-    arr = np.asarray(idx)
-    if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
-        raise ValueError(
-            f"{func}: idx must be a non-empty 1-d array of integer sample indices, got "
-            f"shape {arr.shape} and dtype {arr.dtype}"
-        )
-    if arr.min() < 0 or arr.max() >= n:
-        raise ValueError(
-            f"{func}: idx must lie in [0, {n}), got values in [{arr.min()}, {arr.max()}]"
-        )
-    return arr
-
-
-def _check_batch_size(func, batch_size):
-    return _v.check_positive_int(func, "batch_size", batch_size)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -227,15 +171,8 @@ class RobustRegression:
         self, A: ArrayLike, y: ArrayLike, *, loss: str = "cauchy", scale: float = 1.0
     ) -> None:
         where = "RobustRegression"
-        A = _v.as_real_array(where, "A", A, ndim=2)
-        y = _v.as_real_array(where, "y", y, ndim=1)
-        if y.shape != (A.shape[0],):
-            raise ValueError(
-                f"{where}: y must have shape ({A.shape[0]},) to match A, got {y.shape}"
-            )
-        if A.shape[0] < 1 or A.shape[1] < 1:
-            raise ValueError(f"{where}: A must have at least one row and one column, got {A.shape}")
-        _v.check_choice(where, "loss", loss, LOSSES)
+        A, y = check_regression_data(where, A, y)
+        _v.check_choice(where, "loss", loss, ROBUST_LOSSES)
         self.scale = _v.check_positive_finite(where, "scale", scale)
         self.A = A.copy()
         self.y = y.copy()
@@ -308,13 +245,7 @@ class RobustRegression:
         n = _v.check_positive_int(where, "num_samples", num_samples)
         d = _v.check_positive_int(where, "dim", dim)
         radius = _v.check_positive_finite(where, "radius", radius)
-        for name, val in (("noise", noise), ("outliers", outliers)):
-            if isinstance(val, bool) or not isinstance(val, numbers.Real):
-                raise TypeError(f"{where}: {name} must be a real number, got {type(val).__name__}")
-        if not (math.isfinite(noise) and noise >= 0):
-            raise ValueError(f"{where}: noise must be a finite number >= 0, got {noise}")
-        if not 0.0 <= outliers <= 1.0:
-            raise ValueError(f"{where}: outliers must lie in [0, 1], got {outliers}")
+        check_synthetic_noise(where, noise, outliers)
         rng = np.random.default_rng(seed)
         A = rng.standard_normal((n, d)) / math.sqrt(d)
         norms = np.linalg.norm(A, axis=1)
@@ -365,7 +296,7 @@ class RobustRegression:
         ValueError
             If ``batch_size < 1``.
         """
-        b = _check_batch_size("RobustRegression.variance_bound", batch_size)
+        b = _v.check_positive_int("RobustRegression.variance_bound", "batch_size", batch_size)
         psi = _rho_p_sup(self.loss, self.scale)
         if not math.isfinite(psi):
             return None
@@ -380,7 +311,7 @@ class RobustRegression:
 
     def residuals(self, x: ArrayLike) -> np.ndarray:
         """Return ``A x - y``."""
-        return self.A @ _check_x("RobustRegression.residuals", x, self.dim) - self.y
+        return self.A @ check_point("RobustRegression.residuals", x, self.dim) - self.y
 
     def value(self, x: ArrayLike) -> float:
         """Return ``f(x)``.
@@ -398,7 +329,7 @@ class RobustRegression:
         ValueError
             If ``x`` has the wrong shape or non-finite entries.
         """
-        r = self.A @ _check_x("RobustRegression.value", x, self.dim) - self.y
+        r = self.A @ check_point("RobustRegression.value", x, self.dim) - self.y
         return float(np.mean(_rho(self.loss, r, self.scale)))
 
     def value_and_grad(self, x: ArrayLike) -> tuple[float, np.ndarray]:
@@ -428,7 +359,7 @@ class RobustRegression:
         >>> bool(abs(fd - prob.value_and_grad(x)[1][0]) < 1e-9)
         True
         """
-        r = self.A @ _check_x("RobustRegression.value_and_grad", x, self.dim) - self.y
+        r = self.A @ check_point("RobustRegression.value_and_grad", x, self.dim) - self.y
         value = float(np.mean(_rho(self.loss, r, self.scale)))
         return value, self.A.T @ _rho_p(self.loss, r, self.scale) / self.num_samples
 
@@ -438,7 +369,7 @@ class RobustRegression:
 
     def per_sample_grads(self, x: ArrayLike) -> np.ndarray:
         r"""Return the per-sample gradients :math:`\rho'(r_i) a_i` as rows, shape ``(n, d)``."""
-        r = self.A @ _check_x("RobustRegression.per_sample_grads", x, self.dim) - self.y
+        r = self.A @ check_point("RobustRegression.per_sample_grads", x, self.dim) - self.y
         return _rho_p(self.loss, r, self.scale)[:, None] * self.A
 
     def batch_grad(self, x: ArrayLike, idx: ArrayLike) -> np.ndarray:
@@ -459,8 +390,8 @@ class RobustRegression:
         ValueError
             If ``x`` or ``idx`` is malformed.
         """
-        x = _check_x("RobustRegression.batch_grad", x, self.dim)
-        idx = _check_idx("RobustRegression.batch_grad", idx, self.num_samples)
+        x = check_point("RobustRegression.batch_grad", x, self.dim)
+        idx = check_sample_indices("RobustRegression.batch_grad", idx, self.num_samples)
         As = self.A[idx]
         return As.T @ _rho_p(self.loss, As @ x - self.y[idx], self.scale) / idx.size
 
@@ -486,24 +417,20 @@ class RobustRegression:
         TypeError
             If ``batch_size`` is not an integer.
         """
-        b = _check_batch_size("RobustRegression.gradient_variance", batch_size)
+        b = _v.check_positive_int("RobustRegression.gradient_variance", "batch_size", batch_size)
         G = self.per_sample_grads(x)
         mean = G.mean(axis=0)
         return float(np.mean(np.sum((G - mean) ** 2, axis=1)) / b)
 
     def hessian(self, x: ArrayLike) -> np.ndarray:
         r"""Return the Hessian :math:`\frac1n A^\top \operatorname{diag}(\rho''(r)) A` (d x d)."""
-        r = self.A @ _check_x("RobustRegression.hessian", x, self.dim) - self.y
+        r = self.A @ check_point("RobustRegression.hessian", x, self.dim) - self.y
         return (self.A.T * _rho_pp(self.loss, r, self.scale)) @ self.A / self.num_samples
 
     def hvp(self, x: ArrayLike, v: ArrayLike) -> np.ndarray:
         r"""Return the Hessian-vector product :math:`\nabla^2 f(x) v` in ``O(n d)``."""
-        r = self.A @ _check_x("RobustRegression.hvp", x, self.dim) - self.y
-        v = _v.as_real_array("RobustRegression.hvp", "v", v, ndim=1)
-        if v.shape != (self.dim,):
-            raise ValueError(
-                f"RobustRegression.hvp: v must have shape ({self.dim},), got {v.shape}"
-            )
+        r = self.A @ check_point("RobustRegression.hvp", x, self.dim) - self.y
+        v = check_point("RobustRegression.hvp", v, self.dim, name="v")
         return self.A.T @ (_rho_pp(self.loss, r, self.scale) * (self.A @ v)) / self.num_samples
 
     def factor(
@@ -542,167 +469,12 @@ class RobustRegression:
         ((5, 40), True)
         """
         where = "RobustRegression.factor"
-        x = _check_x(where, x, self.dim)
-        idx = _check_idx(where, idx, self.num_samples)
-        _v.check_choice(where, "kind", kind, FACTOR_KINDS)
+        x = check_point(where, x, self.dim)
+        idx = check_sample_indices(where, idx, self.num_samples)
+        _v.check_choice(where, "kind", kind, ROBUST_FACTOR_KINDS)
         As = self.A[idx]
         if kind == "least-squares":
             w = np.ones(idx.size)
         else:
             w = np.maximum(_rho_pp(self.loss, As @ x - self.y[idx], self.scale), 0.0)
         return np.ascontiguousarray((As * np.sqrt(w / idx.size)[:, None]).T)
-
-
-# ---------------------------------------------------------------------------------------------
-# tanh MLP on bounded data
-# ---------------------------------------------------------------------------------------------
-
-
-class MLPRegression:
-    r"""A ``tanh`` MLP with mean-squared error on bounded data, as a finite-sum problem.
-
-    Wraps :class:`pyginger.nn.mlp.MLP`:
-    :math:`f(\theta) = \frac1n \sum_i \tfrac12\|f_\theta(x_i) - y_i\|^2`
-    with inputs in :math:`[-1, 1]^{n_0}` and targets in :math:`[-1, 1]^c`.
-
-    Constants: ``lower_bound = 0`` (the loss is non-negative). ``smoothness``,
-    ``factor_bound`` and ``variance_bound`` are ``None``: a tanh network's Hessian and
-    Jacobians grow with the weights, so no global constant exists on all of
-    :math:`\mathbb R^d`. :mod:`pyginger.theory` then uses constants measured along the run
-    (power iteration, :func:`pyginger.theory.descent_smoothness`, the largest recorded factor
-    norm and gradient variance), which makes the check *a posteriori*: see ``docs/theory.md``.
-
-    Parameters
-    ----------
-    sizes : sequence of int
-        Layer widths ``[n_in, hidden..., n_out]``.
-    X : (n, n_in) array_like
-        Inputs (bounded data: the generator :meth:`make` draws them in ``[-1, 1]``).
-    y : (n, n_out) array_like
-        Targets.
-
-    Attributes
-    ----------
-    model : pyginger.nn.mlp.MLP
-    X, y : ndarray
-    dim, num_samples : int
-
-    Raises
-    ------
-    TypeError, ValueError
-        As :class:`pyginger.nn.mlp.MLP` and for malformed data.
-
-    Examples
-    --------
-    >>> from pyginger.theory.problems import MLPRegression
-    >>> prob = MLPRegression.make(32, sizes=(2, 6, 1), seed=0)
-    >>> prob.dim, prob.smoothness is None, prob.lower_bound
-    (25, True, 0.0)
-    """
-
-    smoothness = None
-    factor_bound = None
-    lower_bound = 0.0
-
-    def __init__(self, sizes: Sequence[int], X: ArrayLike, y: ArrayLike) -> None:
-        from pyginger.nn.mlp import MLP
-
-        where = "MLPRegression"
-        self.model = MLP(sizes, activation="tanh", loss="mse")
-        X = _v.as_real_array(where, "X", X, ndim=2)
-        y = _v.as_real_array(where, "y", y, ndim=2)
-        if X.shape[1] != self.model.n_in or y.shape != (X.shape[0], self.model.n_out):
-            raise ValueError(
-                f"{where}: X must have shape (n, {self.model.n_in}) and y shape "
-                f"(n, {self.model.n_out}), got {X.shape} and {y.shape}"
-            )
-        self.X, self.y = X.copy(), y.copy()
-        self.num_samples = X.shape[0]
-        self.dim = self.model.num_params
-
-    def __repr__(self) -> str:
-        return f"MLPRegression(sizes={list(self.model.sizes)}, n={self.num_samples})"
-
-    @classmethod
-    def make(
-        cls,
-        num_samples: int = 64,
-        *,
-        sizes: Sequence[int] = (2, 8, 1),
-        seed: int | np.random.Generator | None = 0,
-    ) -> MLPRegression:
-        r"""Return a seeded instance: inputs in :math:`[-1,1]^{n_0}`, targets in :math:`[-1, 1]`.
-
-        :math:`x \sim U[-1,1]^{n_0}`, :math:`y = \sin(\pi x_1)\cos(x_2)`.
-
-        Every output column gets the same target (a smooth bounded function of the first two
-        inputs; with one input, :math:`\sin(\pi x_1)`).
-
-        Parameters
-        ----------
-        num_samples : int, optional
-        sizes : sequence of int, optional
-        seed : int or numpy.random.Generator, optional
-
-        Returns
-        -------
-        MLPRegression
-
-        Raises
-        ------
-        TypeError, ValueError
-            For a malformed size.
-        """
-        n = _v.check_positive_int("MLPRegression.make", "num_samples", num_samples)
-        rng = np.random.default_rng(seed)
-        sizes = tuple(sizes)
-        X = rng.uniform(-1.0, 1.0, size=(n, sizes[0]))
-        t = np.sin(np.pi * X[:, 0])
-        if sizes[0] > 1:
-            t = t * np.cos(X[:, 1])
-        y = np.repeat(t[:, None], sizes[-1], axis=1)
-        return cls(sizes, X, y)
-
-    def init(self, seed: int | np.random.Generator | None = 0) -> np.ndarray:
-        """Return initial parameters (:meth:`pyginger.nn.mlp.MLP.init`)."""
-        return self.model.init(seed)
-
-    def variance_bound(self, batch_size: int) -> None:
-        """Return None: no closed-form variance bound (measure :meth:`gradient_variance`)."""
-        _check_batch_size("MLPRegression.variance_bound", batch_size)
-        return None
-
-    def value(self, x: ArrayLike) -> float:
-        """Return the mean loss at parameters ``x``."""
-        return self.model.loss(x, self.X, self.y)
-
-    def value_and_grad(self, x: ArrayLike) -> tuple[float, np.ndarray]:
-        """Return the mean loss and its gradient (hand-written backprop)."""
-        return self.model.loss_and_grad(x, self.X, self.y)
-
-    def grad(self, x: ArrayLike) -> np.ndarray:
-        """Return the gradient of the mean loss."""
-        return self.value_and_grad(x)[1]
-
-    def per_sample_grads(self, x: ArrayLike) -> np.ndarray:
-        """Return per-sample gradients as rows, ``(n, d)``."""
-        return self.model.per_sample_grads(x, self.X, self.y)
-
-    def batch_grad(self, x: ArrayLike, idx: ArrayLike) -> np.ndarray:
-        """Return the mean gradient over the samples ``idx`` (repetitions count)."""
-        idx = _check_idx("MLPRegression.batch_grad", idx, self.num_samples)
-        return self.model.loss_and_grad(x, self.X[idx], self.y[idx])[1]
-
-    def gradient_variance(self, x: ArrayLike, batch_size: int) -> float:
-        """Return the exact mini-batch gradient variance at ``x`` (sampling with replacement)."""
-        b = _check_batch_size("MLPRegression.gradient_variance", batch_size)
-        G = self.per_sample_grads(x)
-        return float(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)) / b)
-
-    def factor(self, x: ArrayLike, idx: ArrayLike | None = None) -> np.ndarray:
-        r"""Return the exact GGN factor of the samples ``idx``: ``F Fᵀ`` is their mean GGN.
-
-        Uses :meth:`pyginger.nn.mlp.MLP.ggn_factor` with ``kind="exact"``, shape ``(d, k c)``.
-        """
-        idx = _check_idx("MLPRegression.factor", idx, self.num_samples)
-        return self.model.ggn_factor(x, self.X[idx], kind="exact")
