@@ -9,6 +9,7 @@ a message that names the function and the argument.
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ __all__ = [
 INVERSE_FORM_DAMPING = (1e-154, 1e154)
 
 
-def check_init(dim, rank, damping, dtype, xp) -> tuple[int, int, float, ModuleType, object]:
+def check_init(dim, rank, damping, dtype, xp) -> tuple[int, int, float, ModuleType, Any]:
     """Check the arguments of :func:`pyginger.init`; return ``(dim, rank, damping, xp, dtype)``.
 
     ``xp`` comes back resolved (``numpy`` itself for ``None``) and ``dtype`` as a dtype of it.

@@ -42,8 +42,6 @@ __all__ = [
 class NumbaKernels:
     """Numba kernels: small matrices are float64 NumPy on both sides, no conversion."""
 
-    name = "numba"
-
     @staticmethod
     def small_in(a, like):  # small float64 host matrix -> kernel argument
         return np.ascontiguousarray(a, dtype=np.float64)
@@ -62,7 +60,6 @@ class NumbaKernels:
 class ReferenceKernels:
     """Pure array-API twins: small matrices travel to and from the library and dtype of ``U``."""
 
-    name = "numpy"
     small_in = staticmethod(_backend.from_host)
     small_out = staticmethod(_backend.to_host)
     project = staticmethod(_twins.project)
