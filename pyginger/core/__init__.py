@@ -1,24 +1,15 @@
 """The Ginger state: a rank-``tau`` eigendecomposition of the damped GGN, updated online.
 
-Everything the paper is about, and nothing above it: the state and its invariants, the update,
-and applying the preconditioner. The kernels, the generated small-``tau`` code, the secular
-solver and the NumPy twins are private modules of this package.
+Everything the paper is about, and nothing above it: the state and its invariants
+(:mod:`~pyginger.core.state`), the update (:mod:`~pyginger.core.rank_update`), and applying the
+preconditioner (:mod:`~pyginger.core.woodbury`). The kernel selection, the kernels, the generated
+small-``tau`` code, the secular solver and the NumPy twins are private modules of this package.
 """
 
 from pyginger.core._instrument import count_algorithms
-from pyginger.core.rank_update import (
-    REORTH_EVERY,
-    GingerOperator,
-    GingerState,
-    aslinearoperator,
-    init,
-    matvec,
-    orthogonality_error,
-    reorthonormalize,
-    solve,
-    to_dense,
-    update,
-)
+from pyginger.core.rank_update import REORTH_EVERY, update
+from pyginger.core.state import GingerState, init, orthogonality_error, reorthonormalize
+from pyginger.core.woodbury import GingerOperator, aslinearoperator, matvec, solve, to_dense
 
 __all__ = [
     "GingerState",

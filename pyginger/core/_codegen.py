@@ -3,29 +3,25 @@
 Why generated code: for a rank-one update the rotation is ``out[i] = U[i] @ A + q[i] * B[0]``
 row by row. With ``tau`` fixed and every product written out as a named scalar, LLVM vectorizes
 the loop over rows (four rows per AVX2 register, the row's columns read as an interleaved group
-and transposed in registers); measured 2-3x faster than the loop kernels in :mod:`_kernels` for
-``tau <= 8`` at ``d = 2e6`` (docs/performance.md). The same code written with loops over the
-columns is not vectorized, and Numba has no way to write it once for every ``tau``, so this
-module writes it out. For larger ``tau`` the unrolled body measured no faster: the loop kernels
-keep those.
+and transposed in registers), which makes it several times faster than the loop kernels of
+:mod:`_kernels_rotate` for ``tau <= 8``. The same code written with loops over the columns is
+not vectorized, and Numba has no way to write it once for every ``tau``, so this module writes
+it out. For larger ``tau`` the unrolled body is no faster: the loop kernels keep those.
 
 For ``tau`` in :data:`COLUMN_RANKS` a second template keeps the row's ``tau`` entries as named
 scalars and loops over the output columns, which LLVM vectorizes (four columns per register);
 each output is summed as two chains, even and odd ``m``, which halves the latency of the
-fused multiply-adds. Measured in place at ``d = 4e6``: 16, 40, 47, 64, 42-58 ms at ``tau`` = 9, 10,
-11, 13, 16 against 44, 55, 66, 106, 54-57 ms for the loop kernels. At 12, 14 and 15 it was slower
-(the vectorized column loop leaves a scalar remainder) and the loop kernels keep those.
+fused multiply-adds. At 12, 14 and 15 it was slower (the vectorized column loop leaves a scalar
+remainder) and the loop kernels keep those.
 
 The projection ``U^T x`` (with ``|x|^2``, which the update needs) of a rank-one factor is
 generated for ``tau <= 16`` for another reason: its ``tau`` sums must live in registers. The loop
 kernel keeps them in an array, and since LLVM cannot prove that array apart from ``U`` every row
-goes through a store and a reload of every sum; that ran at 4-16 GB/s, or at full speed in some
-runs and not others (measured at ``d = 4e6``, ``tau = 1..8``). With named scalar sums it runs at
-31-44 GB/s on two cores for every ``tau <= 16``. For ``tau <= 4`` two sets of sums (even and odd
-rows) halve the dependency chain through each sum (measured 1.8x at ``tau = 1``, nothing above 4).
+goes through a store and a reload of every sum. For ``tau <= 4`` two sets of sums (even and odd
+rows) halve the dependency chain through each sum.
 
-Run ``python -m pyginger.core._codegen`` after editing the template;
-``tests/test_kernels.py`` checks
+The figures behind each choice are in ``docs/performance.md`` ("Design of the kernels"). Run
+``python -m pyginger.core._codegen`` after editing the template; ``tests/test_kernels.py`` checks
 that the committed module is what this one writes.
 """
 

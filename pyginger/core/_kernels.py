@@ -1,4 +1,4 @@
-"""Numba kernels for the O(d tau) passes over ``U``.
+"""Numba kernels for the O(d tau) passes over ``U``: project, axpy and rotate.
 
 The kernels, :func:`project` (and :func:`project_gram`, which adds ``X^T X`` in the same pass),
 :func:`axpy_lowrank` and :func:`rotate` (with its in-place form :func:`rotate_into`), take arrays
@@ -10,46 +10,34 @@ Shapes: ``U`` is ``(d, tau)``; ``X``, ``Q`` are ``(d, k)``; the small matrices `
 ``B`` are float64. Accumulation happens in float64 whatever the storage dtype of ``U``, so float32
 storage loses no accuracy in the sums over ``d``.
 
-How the kernels are built (each choice measured; figures in ``docs/performance.md``):
+How the kernels are built (each choice was measured: ``docs/performance.md``, "Design of the
+kernels", has the figures):
 
 * For a small ``U`` (below :data:`COMPILED_MIN_BYTES`) the kernels are the NumPy expressions of
-  the twins, computed in float64: compiled code gained at most 15% of an update there, and a
-  small problem never waits for a compilation.
-* Every kernel walks the rows of ``U`` once, in memory order (``U`` is C-contiguous), so
-  ``project`` and ``axpy_lowrank`` read ``U`` once and ``rotate`` reads it once and writes the new
-  ``U`` once. The row bodies work on a row range ``[lo, hi)`` and release the GIL; for large
-  ``d`` (:data:`PARALLEL_MIN_BYTES`) the same body runs on ``numba.get_num_threads()``
-  contiguous row blocks at once, the calling thread and a small pool of Python threads taking
-  one each (:func:`_run`). Small passes stay on the calling thread, because waking other
-  threads costs more than they save. (Numba's ``prange`` measured no faster, and it compiled a
-  second, parallel copy of every kernel: 0.5-4.4 s more each on a cold cache.)
+  the twins, computed in float64, so a small problem never waits for a compilation.
+* Every kernel walks the rows of ``U`` once, in memory order (``U`` is C-contiguous). The row
+  bodies work on a row range ``[lo, hi)`` and release the GIL; for large ``d``
+  (:data:`PARALLEL_MIN_BYTES`) the same body runs on ``numba.get_num_threads()`` contiguous row
+  blocks at once, the calling thread and a small pool of Python threads taking one each
+  (:func:`_run`). Small passes stay on the calling thread.
 * Each call compiles only the kernel it runs, for its argument types: the Python functions
   below choose the kernel, so that no compiled kernel calls another one chosen at run time,
   which Numba would compile along with it. Compiled code is cached on disk, outside the source
   tree (:func:`pyginger._backend.jit`).
-* ``rotate`` copies each row of ``U`` (and ``Q``) into a small buffer before writing the output
-  row, so the output may be ``U`` itself: each output row depends only on the same input row.
-  That is what lets :func:`pyginger.update` run without allocating a new ``U``.
+* The rotation's row kernels live in :mod:`pyginger.core._kernels_rotate`; they copy each row of
+  ``U`` (and ``Q``) into a small buffer before writing the output row, so the output may be
+  ``U`` itself, which lets :func:`pyginger.update` run without allocating a new ``U``.
 * Inner loops use unsigned flat indices (Numba then emits no negative-index wrap-around code,
   which otherwise blocks vectorisation of these short loops) and ``fastmath={"contract"}``
   (fused multiply-add only: no reassociation, so the sums are evaluated in the order written
-  and match the reference to rounding; full ``fastmath`` measured no faster).
-* ``rotate`` with a rank-one factor and ``tau <= 8`` (the common case of an update) runs the
-  generated kernels of :mod:`pyginger.core._unrolled`: every product written out, so that LLVM
-  vectorizes across rows (2-3x faster; why generated: :mod:`pyginger.core._codegen`); for ``tau`` in
-  ``_codegen.COLUMN_RANKS`` (9-11, 13, 16) generated kernels vectorized over the output columns,
-  with the row's entries in registers (1.1-2.8x). ``project`` with one vector and ``tau <= 16``
-  also runs a generated kernel, whose sums stay in registers (up to 10x; the loop kernel's
-  speed varied between runs). Otherwise, for ``tau < 12`` each row's output is computed four
-  columns at a time with per-column scalar accumulators, two rows at a time; for larger ``tau``
-  four rows share each load of ``A`` and the row accumulators are vectorised over the output
-  columns.
+  and match the reference to rounding).
+* ``rotate`` with a rank-one factor and small ``tau`` and ``project`` with one vector and
+  ``tau <= 16`` run the generated kernels of :mod:`pyginger.core._unrolled` (why generated:
+  :mod:`pyginger.core._codegen`).
 * ``axpy_lowrank`` treats four rows at a time for ``tau < 16``, each dot product split over even
   and odd columns, so eight independent chains hide the latency of the fused multiply-add; for
   ``tau >= 16`` one row at a time with ``reassoc`` allowed, so that LLVM vectorises the dot
-  product (the only kernel that needs it; measured 2.3x at ``tau = 64``).
-* ``NUMBA_SLP_VECTORIZE`` (off by default since Numba 0.57 after a miscompilation) was measured
-  on these kernels: at most 25% on the narrow rotation, nothing on the others; left off.
+  product (the only kernel that needs it).
 """
 
 from __future__ import annotations
@@ -62,7 +50,7 @@ import numpy as np
 from numba import get_num_threads, uint64
 
 from pyginger._backend import jit
-from pyginger.core import _twins, _unrolled
+from pyginger.core import _kernels_rotate, _twins, _unrolled
 
 __all__ = [
     "project",
@@ -75,25 +63,20 @@ __all__ = [
     "PARALLEL_MIN_FLOPS",
 ]
 
-#: Bytes of ``U`` below which a kernel is the NumPy expression of its twin, in float64. There a
-#: whole update measured within 15% of the compiled kernels (equal at 100 KiB, 13-19 us slower
-#: at 125 KiB; solves and rank-k updates as fast or faster), and a small problem never waits for
-#: a compilation; the compiled update is 1.2-1.3x faster at 250 KiB, 2-4x from 1 MiB
-#: (docs/performance.md, "Cold start").
+#: Bytes of ``U`` below which a kernel is the NumPy expression of its twin, in float64: there
+#: compiled code gains little and a small problem never waits for a compilation.
 COMPILED_MIN_BYTES = 128 << 10
 
 #: Bytes of ``U`` from which a pass runs on ``numba.get_num_threads()`` threads at once
 #: (``numba.set_num_threads(1)`` makes every pass serial). Below this, waking the threads costs
-#: more than it saves, and on a busy machine a parallel pass waits for its slowest thread, so a
-#: pass is made parallel only when it lasts long enough to amortize that (docs/performance.md).
+#: more than it saves.
 PARALLEL_MIN_BYTES = 4 << 20
 
 #: Floating-point operations from which the rotation (compute-bound for large ``tau``) is made
-#: parallel even when ``U`` is smaller than :data:`PARALLEL_MIN_BYTES` (about 0.2 ms of work).
+#: parallel even when ``U`` is smaller than :data:`PARALLEL_MIN_BYTES`.
 PARALLEL_MIN_FLOPS = 4_000_000
 
-# Compiled on first call for the argument types of that call and cached on disk (_backend.jit).
-_OPTS = {"nogil": True, "fastmath": {"contract"}, "error_model": "numpy"}
+_OPTS = _kernels_rotate.OPTIONS  # nogil, fused multiply-add only, NumPy's error model
 
 # ------------------------------------------------------------------------------ row-range bodies
 
@@ -110,7 +93,7 @@ def _project_rows(U, X, lo, hi, acc):  # pragma: no cover - compiled
     i = uint64(lo)
     h = uint64(hi)
     if k == one:
-        # The common rank-one case without the loop over columns (measured 1.5x at tau = 4).
+        # The common rank-one case without the loop over columns.
         while i + four <= h:
             b0 = i * tau
             x0, x1 = np.float64(Xf[i]), np.float64(Xf[i + one])
@@ -210,12 +193,52 @@ def _project_gram_rows(U, X, lo, hi, acc, gram):  # pragma: no cover - compiled
 
 
 @jit(**_OPTS)
-def _axpy_rows(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
-    """``out[i] = alpha X[i] + U[i] @ Mt.T`` for ``lo <= i < hi``.
+def _axpy_vector_quads(alpha, X, U, Mt, out, i, hi):  # pragma: no cover - compiled
+    """``_axpy_rows`` for one column (``k = 1``), four rows at a time; return the next row."""
+    tau = uint64(U.shape[1])
+    Uf = U.ravel()
+    Xf = X.ravel()
+    Mf = Mt.ravel()
+    Of = out.ravel()
+    one, two, three, four = uint64(1), uint64(2), uint64(3), uint64(4)
+    half = tau // two
+    h = uint64(hi)
+    while i + four <= h:
+        b0 = i * tau
+        b1 = b0 + tau
+        b2 = b1 + tau
+        b3 = b2 + tau
+        s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = 0.0
+        for jh in range(half):
+            j = two * jh
+            m = Mf[j]
+            n = Mf[j + one]
+            s0 += np.float64(Uf[b0 + j]) * m
+            s1 += np.float64(Uf[b1 + j]) * m
+            s2 += np.float64(Uf[b2 + j]) * m
+            s3 += np.float64(Uf[b3 + j]) * m
+            t0 += np.float64(Uf[b0 + j + one]) * n
+            t1 += np.float64(Uf[b1 + j + one]) * n
+            t2 += np.float64(Uf[b2 + j + one]) * n
+            t3 += np.float64(Uf[b3 + j + one]) * n
+        if tau > two * half:
+            j = tau - one
+            m = Mf[j]
+            s0 += np.float64(Uf[b0 + j]) * m
+            s1 += np.float64(Uf[b1 + j]) * m
+            s2 += np.float64(Uf[b2 + j]) * m
+            s3 += np.float64(Uf[b3 + j]) * m
+        Of[i] = alpha * np.float64(Xf[i]) + (s0 + t0)
+        Of[i + one] = alpha * np.float64(Xf[i + one]) + (s1 + t1)
+        Of[i + two] = alpha * np.float64(Xf[i + two]) + (s2 + t2)
+        Of[i + three] = alpha * np.float64(Xf[i + three]) + (s3 + t3)
+        i += four
+    return i
 
-    Four rows at a time, each dot product split over even and odd ``j``: eight independent
-    fused multiply-add chains hide the instruction latency.
-    """
+
+@jit(**_OPTS)
+def _axpy_matrix_quads(alpha, X, U, Mt, out, i, hi):  # pragma: no cover - compiled
+    """``_axpy_rows`` for ``k`` columns, four rows at a time; return the next row."""
     tau = uint64(U.shape[1])
     k = uint64(X.shape[1])
     Uf = U.ravel()
@@ -224,40 +247,7 @@ def _axpy_rows(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
     Of = out.ravel()
     one, two, three, four = uint64(1), uint64(2), uint64(3), uint64(4)
     half = tau // two
-    i = uint64(lo)
     h = uint64(hi)
-    if k == one:
-        # The common one-vector case without the loop over columns.
-        while i + four <= h:
-            b0 = i * tau
-            b1 = b0 + tau
-            b2 = b1 + tau
-            b3 = b2 + tau
-            s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = 0.0
-            for jh in range(half):
-                j = two * jh
-                m = Mf[j]
-                n = Mf[j + one]
-                s0 += np.float64(Uf[b0 + j]) * m
-                s1 += np.float64(Uf[b1 + j]) * m
-                s2 += np.float64(Uf[b2 + j]) * m
-                s3 += np.float64(Uf[b3 + j]) * m
-                t0 += np.float64(Uf[b0 + j + one]) * n
-                t1 += np.float64(Uf[b1 + j + one]) * n
-                t2 += np.float64(Uf[b2 + j + one]) * n
-                t3 += np.float64(Uf[b3 + j + one]) * n
-            if tau > two * half:
-                j = tau - one
-                m = Mf[j]
-                s0 += np.float64(Uf[b0 + j]) * m
-                s1 += np.float64(Uf[b1 + j]) * m
-                s2 += np.float64(Uf[b2 + j]) * m
-                s3 += np.float64(Uf[b3 + j]) * m
-            Of[i] = alpha * np.float64(Xf[i]) + (s0 + t0)
-            Of[i + one] = alpha * np.float64(Xf[i + one]) + (s1 + t1)
-            Of[i + two] = alpha * np.float64(Xf[i + two]) + (s2 + t2)
-            Of[i + three] = alpha * np.float64(Xf[i + three]) + (s3 + t3)
-            i += four
     while i + four <= h:
         b0 = i * tau
         b1 = b0 + tau
@@ -265,14 +255,7 @@ def _axpy_rows(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
         b3 = b2 + tau
         for col in range(k):
             o = col * tau
-            s0 = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            s3 = 0.0
-            t0 = 0.0
-            t1 = 0.0
-            t2 = 0.0
-            t3 = 0.0
+            s0 = s1 = s2 = s3 = t0 = t1 = t2 = t3 = 0.0
             for jh in range(half):
                 j = two * jh
                 m = Mf[o + j]
@@ -297,6 +280,28 @@ def _axpy_rows(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
             Of[(i + two) * k + col] = alpha * np.float64(Xf[(i + two) * k + col]) + (s2 + t2)
             Of[(i + three) * k + col] = alpha * np.float64(Xf[(i + three) * k + col]) + (s3 + t3)
         i += four
+    return i
+
+
+@jit(**_OPTS)
+def _axpy_rows(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
+    """``out[i] = alpha X[i] + U[i] @ Mt.T`` for ``lo <= i < hi``.
+
+    Four rows at a time, each dot product split over even and odd ``j``: eight independent
+    fused multiply-add chains hide the instruction latency. The common one-column case has a
+    kernel without the loop over columns; the last rows go one at a time.
+    """
+    tau = uint64(U.shape[1])
+    k = uint64(X.shape[1])
+    Uf = U.ravel()
+    Xf = X.ravel()
+    Mf = Mt.ravel()
+    Of = out.ravel()
+    if k == uint64(1):
+        i = _axpy_vector_quads(alpha, X, U, Mt, out, uint64(lo), hi)
+    else:
+        i = _axpy_matrix_quads(alpha, X, U, Mt, out, uint64(lo), hi)
+    h = uint64(hi)
     while i < h:
         b0 = i * tau
         for col in range(k):
@@ -305,7 +310,7 @@ def _axpy_rows(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
             for j in range(tau):
                 s0 += np.float64(Uf[b0 + j]) * Mf[o + j]
             Of[i * k + col] = alpha * np.float64(Xf[i * k + col]) + s0
-        i += one
+        i += uint64(1)
 
 
 @jit(**{**_OPTS, "fastmath": {"contract", "reassoc"}})
@@ -314,7 +319,7 @@ def _axpy_rows_dot(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
 
     ``reassoc`` lets LLVM split each dot product over vector lanes (a different but equally
     accurate summation order: the error bound of a length-``tau`` sum does not depend on it).
-    Measured 2.3x faster than the four-row kernel at ``tau = 64``, 1.05x at 16, slower below.
+    Faster than the four-row kernel from ``tau = 16`` on, slower below (docs/performance.md).
     """
     tau = uint64(U.shape[1])
     k = uint64(X.shape[1])
@@ -330,182 +335,6 @@ def _axpy_rows_dot(alpha, X, U, Mt, out, lo, hi):  # pragma: no cover - compiled
             for j in range(tau):
                 s0 += np.float64(Uf[b0 + j]) * Mf[o + j]
             Of[i * k + col] = alpha * np.float64(Xf[i * k + col]) + s0
-
-
-@jit(**_OPTS)
-def _rotate_one_row(U, A, Q, B, out, i, u):  # pragma: no cover - compiled
-    """Row ``i`` of ``U @ A + Q @ B`` (through the buffer ``u``, so ``out`` may be ``U``)."""
-    tau = uint64(U.shape[1])
-    r = uint64(Q.shape[1])
-    Uf = U.ravel()
-    Qf = Q.ravel()
-    Af = A.ravel()
-    Bf = B.ravel()
-    Of = out.ravel()
-    b0 = uint64(i) * tau
-    for m in range(tau):
-        u[m] = Uf[b0 + m]
-    for m in range(r):
-        u[tau + m] = Qf[uint64(i) * r + m]
-    for j in range(tau):
-        c0 = 0.0
-        for m in range(tau):
-            c0 += u[m] * Af[m * tau + j]
-        for m in range(r):
-            c0 += u[tau + m] * Bf[m * tau + j]
-        Of[b0 + j] = c0
-
-
-@jit(**_OPTS)
-def _rotate_rows_narrow(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
-    """Rotation for small ``tau``: two rows and four output columns at a time, in registers."""
-    tau = uint64(U.shape[1])
-    r = uint64(Q.shape[1])
-    Uf = U.ravel()
-    Qf = Q.ravel()
-    Af = A.ravel()
-    Bf = B.ravel()
-    Of = out.ravel()
-    u = np.empty(U.shape[1] + Q.shape[1])
-    v = np.empty(U.shape[1] + Q.shape[1])
-    one, two, three, four = uint64(1), uint64(2), uint64(3), uint64(4)
-    i = uint64(lo)
-    h = uint64(hi)
-    while i + two <= h:
-        b0 = i * tau
-        b1 = b0 + tau
-        for m in range(tau):
-            u[m] = Uf[b0 + m]
-            v[m] = Uf[b1 + m]
-        for m in range(r):
-            u[tau + m] = Qf[i * r + m]
-            v[tau + m] = Qf[(i + one) * r + m]
-        j = uint64(0)
-        while j + four <= tau:
-            c0 = c1 = c2 = c3 = e0 = e1 = e2 = e3 = 0.0
-            for m in range(tau):
-                x = u[m]
-                y = v[m]
-                a = m * tau + j
-                a0, a1, a2, a3 = Af[a], Af[a + one], Af[a + two], Af[a + three]
-                c0 += x * a0
-                c1 += x * a1
-                c2 += x * a2
-                c3 += x * a3
-                e0 += y * a0
-                e1 += y * a1
-                e2 += y * a2
-                e3 += y * a3
-            for m in range(r):
-                x = u[tau + m]
-                y = v[tau + m]
-                a = m * tau + j
-                a0, a1, a2, a3 = Bf[a], Bf[a + one], Bf[a + two], Bf[a + three]
-                c0 += x * a0
-                c1 += x * a1
-                c2 += x * a2
-                c3 += x * a3
-                e0 += y * a0
-                e1 += y * a1
-                e2 += y * a2
-                e3 += y * a3
-            Of[b0 + j] = c0
-            Of[b0 + j + one] = c1
-            Of[b0 + j + two] = c2
-            Of[b0 + j + three] = c3
-            Of[b1 + j] = e0
-            Of[b1 + j + one] = e1
-            Of[b1 + j + two] = e2
-            Of[b1 + j + three] = e3
-            j += four
-        while j < tau:
-            c0 = e0 = 0.0
-            for m in range(tau):
-                a0 = Af[m * tau + j]
-                c0 += u[m] * a0
-                e0 += v[m] * a0
-            for m in range(r):
-                a0 = Bf[m * tau + j]
-                c0 += u[tau + m] * a0
-                e0 += v[tau + m] * a0
-            Of[b0 + j] = c0
-            Of[b1 + j] = e0
-            j += one
-        i += two
-    if i < h:
-        _rotate_one_row(U, A, Q, B, out, i, u)
-
-
-@jit(**_OPTS)
-def _rotate_rows_wide(U, A, Q, B, out, lo, hi):  # pragma: no cover - compiled
-    """Rotation for larger ``tau``: four rows share each load of ``[A; B]``; vectorised over ``j``.
-
-    ``[U[i], Q[i]] @ [A; B]`` for four rows at a time, the rows copied into a small buffer and
-    their accumulators kept in L1 (in a last group of fewer than four rows the last row stands in
-    for the missing ones, and writes the same values again). ``m`` advances two at a time and
-    each update adds a pair of products, which halves the dependency chain through them.
-    """
-    tau = uint64(U.shape[1])
-    r = uint64(Q.shape[1])
-    w = tau + r
-    Uf = U.ravel()
-    Qf = Q.ravel()
-    Af = A.ravel()
-    Bf = B.ravel()
-    Of = out.ravel()
-    n = U.shape[1]
-    V = np.empty((n + Q.shape[1]) * n)  # [A; B], row-major
-    for m in range(tau * tau):
-        V[m] = Af[m]
-    for m in range(r * tau):
-        V[tau * tau + m] = Bf[m]
-    acc = np.empty((4, n))
-    buf = np.empty((4, n + Q.shape[1]))
-    p0, p1, p2, p3 = acc[0], acc[1], acc[2], acc[3]
-    q0, q1, q2, q3 = buf[0], buf[1], buf[2], buf[3]
-    one, two, four = uint64(1), uint64(2), uint64(4)
-    i = uint64(lo)
-    h = uint64(hi)
-    while i < h:
-        for t in range(4):
-            row = min(i + uint64(t), h - one)
-            for m in range(tau):
-                buf[t, m] = Uf[row * tau + m]
-            for m in range(r):
-                buf[t, tau + m] = Qf[row * r + m]
-        for j in range(tau):
-            p0[j] = 0.0
-            p1[j] = 0.0
-            p2[j] = 0.0
-            p3[j] = 0.0
-        m = uint64(0)
-        while m + two <= w:
-            x0, x1, x2, x3 = q0[m], q1[m], q2[m], q3[m]
-            y0, y1, y2, y3 = q0[m + one], q1[m + one], q2[m + one], q3[m + one]
-            o0 = m * tau
-            o1 = o0 + tau
-            for j in range(tau):
-                a0 = V[o0 + j]
-                a1 = V[o1 + j]
-                p0[j] = p0[j] + (x0 * a0 + y0 * a1)
-                p1[j] = p1[j] + (x1 * a0 + y1 * a1)
-                p2[j] = p2[j] + (x2 * a0 + y2 * a1)
-                p3[j] = p3[j] + (x3 * a0 + y3 * a1)
-            m += two
-        if m < w:
-            x0, x1, x2, x3 = q0[m], q1[m], q2[m], q3[m]
-            o0 = m * tau
-            for j in range(tau):
-                a0 = V[o0 + j]
-                p0[j] = p0[j] + x0 * a0
-                p1[j] = p1[j] + x1 * a0
-                p2[j] = p2[j] + x2 * a0
-                p3[j] = p3[j] + x3 * a0
-        for t in range(4):
-            row = min(i + uint64(t), h - one) * tau
-            for j in range(tau):
-                Of[row + j] = acc[t, j]
-        i += four
 
 
 # --------------------------------------------------------------------------- the kernels (twins)
@@ -556,7 +385,7 @@ def _project_unrolled(U, x):
     """Return ``[U^T x; x^T x]`` as a float64 ``(tau + 1,)`` array, for ``x`` of shape ``(d, 1)``.
 
     The generated kernels of :mod:`pyginger.core._unrolled` (small ``tau``): the sums stay in
-    registers, up to 10x faster than the loop kernel, whose sums go through memory (_codegen).
+    registers, where the loop kernel's sums go through memory (see _codegen).
     """
     rows = _unrolled.PROJECT_KERNELS[U.shape[1]]
     nblocks = _blocks(U)
@@ -683,14 +512,14 @@ def rotate_into(U, A, Q, B, out):
     d, tau = U.shape
     nblocks = _blocks(U, 2 * d * tau * (tau + Q.shape[1]))
     if Q.shape[1] == 1 and tau in _unrolled.KERNELS:
-        # Rank-one factor, small tau: the unrolled kernels (2-3x faster, see _codegen).
+        # Rank-one factor, small tau: the generated kernels (see _codegen).
         rows, rows_inplace = _unrolled.KERNELS[tau]
         if out.ctypes.data == U.ctypes.data:
             _run(nblocks, d, lambda b, lo, hi: rows_inplace(U, A, Q, B, lo, hi))
         else:
             _run(nblocks, d, lambda b, lo, hi: rows(U, A, Q, B, out, lo, hi))
         return out
-    rows = _rotate_rows_narrow if tau < 12 else _rotate_rows_wide
+    rows = _kernels_rotate.rotate_rows_narrow if tau < 12 else _kernels_rotate.rotate_rows_wide
     _run(nblocks, d, lambda b, lo, hi: rows(U, A, Q, B, out, lo, hi))
     return out
 

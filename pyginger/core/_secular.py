@@ -18,11 +18,9 @@ does what LAPACK's divide-and-conquer does at each merge (``dlaed2`` + ``dlaed3`
    recomputed from the roots (Gu and Eisenstat's formula), so that the eigenvectors
    ``(p - lambda_j)^{-1} z`` come out orthogonal to working precision.
 
-Measured through :func:`top_eigh` (Python and ctypes overhead included): 150 us at ``n = 65``
-against 415 us for LAPACK ``syevd``/``syevr`` (:func:`pyginger.core._top_eigh`), 75 against
-127 us at 33, even at 25, 52 against 30 us at 17. So :mod:`pyginger.core` uses it for
-rank-one updates from :data:`MIN_SIZE` on: an update at ``d = 1000`` then takes 490 instead of
-780 us at ``tau = 64`` and 250 instead of 310 us at ``tau = 32``.
+It is faster than LAPACK's dense solvers from :data:`MIN_SIZE` on, so :mod:`pyginger.core`
+uses it for rank-one updates from there (figures: ``docs/performance.md``, "Design of the
+kernels").
 """
 
 from __future__ import annotations
@@ -35,8 +33,8 @@ from pyginger._backend import jit
 
 __all__ = ["top_eigh", "available", "MIN_SIZE"]
 
-#: Smallest ``n`` from which :mod:`pyginger.core` solves with the secular equation (it
-#: measured even with LAPACK's dense solvers at ``n = 25``, faster above).
+#: Smallest ``n`` from which :mod:`pyginger.core` solves with the secular equation (below, the
+#: dense LAPACK solvers are as fast or faster).
 MIN_SIZE = 28
 
 _P = ctypes.c_void_p
