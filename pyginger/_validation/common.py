@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-FORMS = ("curvature", "inverse")
+FORMS = ("curvature", "inverse", "reference")
 BACKENDS = ("numba", "numpy")
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 #: The kinds of GGN factor a model gives (``MLP.ggn_factor``).

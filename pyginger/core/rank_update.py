@@ -17,7 +17,7 @@ from pyginger import _validation as _v
 from pyginger._backend import Array
 from pyginger._validation import core as _checks
 from pyginger._validation.core import INVERSE_FORM_DAMPING
-from pyginger.core import _dispatch, _instrument, _secular
+from pyginger.core import _dispatch, _instrument, _released, _secular
 from pyginger.core import state as _state
 from pyginger.core._dispatch import _kernels  # noqa: F401 - which kernels loaded (None: no Numba)
 from pyginger.core.state import GingerState
@@ -201,12 +201,17 @@ def update(
         Curvature factor :math:`F`, same library and dtype as ``state.U``; lists are converted.
     beta : float, optional
         EMA factor, ``0 <= beta < 1``. Default 0.99.
-    form : {"curvature", "inverse"}, optional
+    form : {"curvature", "inverse", "reference"}, optional
         ``"curvature"`` (default) eigen-updates :math:`\beta G + (1-\beta) F F^\top` directly;
         ``"inverse"`` follows the paper: it eigen-updates the low-rank part of
         :math:`G_\gamma^{-1}` with the Woodbury (Sherman-Morrison for ``k = 1``) formula and maps
         back. Both agree in exact arithmetic; the inverse form loses digits at small damping
-        (relative error about :math:`\epsilon \sigma / \gamma`).
+        (relative error about :math:`\epsilon \sigma / \gamma`). ``"reference"`` computes
+        what the authors' released code computes: the inverse form with its pseudo-inverse
+        cut-offs, residual floor, clamping and zeroing, the small problem in the state's dtype,
+        no re-orthonormalization (``reorth_every`` does not apply); NumPy arrays and rank-one
+        factors only, as released. Its guards zero every eigenvalue above
+        :math:`\gamma (1/c - 1)`, :math:`c = 10 (\tau + 1) \epsilon` (docs/reference.md).
     backend : {None, "numba", "numpy"}, optional
         Kernels for the ``O(d tau)`` passes. ``None`` picks Numba for NumPy arrays and the
         array-API path otherwise.
@@ -292,6 +297,8 @@ def update(
     sigma = _backend.to_host(state.sigma)
     k = F.shape[1]
 
+    if form == "reference":
+        return _reference_form_update(state, F, beta)
     if form == "curvature":
         U_new, sigma_new = _eigen_update(
             kern, xp, U, beta * sigma, F, (1.0 - beta) * np.eye(k), out=out
@@ -307,6 +314,27 @@ def update(
         U_new, sigma_new = _state._reorthonormalize(kern, xp, U_new, sigma_new, out=in_place)
     return GingerState(
         U=U_new, sigma=_backend.from_host(sigma_new, U_new), damping=gamma, step=step
+    )
+
+
+def _reference_form_update(state, F, beta):
+    """Apply the authors' released update (:mod:`pyginger.core._released`) to a valid state."""
+    if not isinstance(F, np.ndarray) or F.shape[1] != 1:
+        what = f"shape {F.shape}" if isinstance(F, np.ndarray) else type(F).__module__
+        raise ValueError(
+            "update: form='reference' takes one factor of shape (d,) on NumPy arrays, as the "
+            f"authors' code has no rank-k or other-library update; got {what}"
+        )
+    if not np.all(np.isfinite(F)):
+        raise ValueError("update: factor must be finite, got NaN or inf entries")
+    U, sigma = _released.released_update(
+        state.U, state.sigma, F[:, 0], state.damping, beta
+    )  # sigma ascending: the state keeps it descending (the same matrix)
+    return GingerState(
+        U=np.ascontiguousarray(U[:, ::-1]),
+        sigma=np.ascontiguousarray(sigma[::-1]),
+        damping=state.damping,
+        step=state.step + 1,
     )
 
 
