@@ -87,23 +87,23 @@ def test_non_finite_stop_keeps_last_finite_parameters():
 def test_a_curvature_out_of_range_stops_the_run_with_the_last_finite_parameters(monkeypatch):
     # The factor of step 3 is scaled to 1e200: the optimizer refuses it (CurvatureRangeError)
     # before changing anything, and train stops with the parameters after step 2.
-    from pyginger.run import training
+    from pyginger.run import objective
 
-    real, calls = training.curvature_for, []
+    real, calls = objective.ModelObjective.curvature, []
 
     def huge_at_step_3(*args, **kwargs):
         calls.append(1)
         F = real(*args, **kwargs)
         return F * 1e200 if len(calls) == 3 else F
 
-    monkeypatch.setattr(training, "curvature_for", huge_at_step_3)
+    monkeypatch.setattr(objective.ModelObjective, "curvature", huge_at_step_3)
     X, y = datasets.regression(30, seed=0)
     model = MLP([1, 4, 1], loss="mse")
     opt = optim.ginger(lr=0.1, rank=2)
     hist = train(model, opt, (X, y), 10, progress=False, seed=0)
     assert not hist["success"] and hist["steps"] == 2
     assert hist["message"].startswith("stopped at step 3: ginger.step: curvature is too large")
-    monkeypatch.setattr(training, "curvature_for", real)
+    monkeypatch.setattr(objective.ModelObjective, "curvature", real)
     two = train(model, opt, (X, y), 2, progress=False, seed=0)
     assert_array_equal(hist["theta"], two["theta"])
 
