@@ -62,6 +62,9 @@ from scipy.optimize import OptimizeResult
 
 from pyginger import _validation as _v
 from pyginger import core
+from pyginger.run import loop as _loop
+from pyginger.run.objective import ProblemObjective
+from pyginger.run.plain import PreconditionedSGD
 
 __all__ = [
     # constants of the theorem
@@ -1183,7 +1186,6 @@ def preconditioned_sgd(
     rank = _v.check_rank(func, rank, d)
     beta = _v.check_beta(func, beta)
     _v.check_choice(func, "factor_batch", factor_batch, FACTOR_BATCH)
-    n = int(problem.num_samples)
     if batch_size is not None:
         batch_size = _v.check_positive_int(func, "batch_size", batch_size)
     if factor_batch_size is not None:
@@ -1194,81 +1196,103 @@ def preconditioned_sgd(
             f"None or batch_size={batch_size}, got {factor_batch_size}"
         )
     fb = factor_batch_size if factor_batch_size is not None else batch_size
-    rng = np.random.default_rng(seed)
-    state = core.init(d, rank, damping=damping)
-
-    values, g2, xs, grads = [], [], [x.copy()], []
-    sig, lmin, lmax, fnorms, var, orth = [], [], [], [], [], []
-    factors, sgrads = [], []
-    success, message = True, "completed all steps"
-    f, g = problem.value_and_grad(x)
-    values.append(f)
-    grads.append(g)
-    g2.append(float(g @ g))
-    for _ in range(steps):
-        idx = rng.integers(n, size=batch_size) if batch_size is not None else None
-        if factor_batch == "same":
-            fidx = idx
-        else:
-            fidx = rng.integers(n, size=fb) if fb is not None else None
-        F = problem.factor(x, fidx)
-        state = core.update(state, F, beta=beta, form=form)
-        gt = g if idx is None else problem.batch_grad(x, idx)
-        x = x - eta * core.solve(state, gt)
-        lo, hi = preconditioner_spectrum(state)
-        sig.append(float(np.max(state.sigma)))
-        lmin.append(lo)
-        lmax.append(hi)
-        fnorms.append(float(np.linalg.norm(F, 2)))
-        var.append(0.0 if idx is None else problem.gradient_variance(xs[-1], batch_size))
-        orth.append(core.orthogonality_error(state))
-        if record_stream:
-            factors.append(F)
-            sgrads.append(gt)
-        if not np.all(np.isfinite(x)):
-            success, message = False, f"iterate became non-finite at step {len(sig)}"
-            break
-        f, g = problem.value_and_grad(x)
-        if not (math.isfinite(f) and np.all(np.isfinite(g))):
-            success, message = False, f"objective became non-finite at step {len(sig)}"
-            break
-        xs.append(x.copy())
-        values.append(f)
-        grads.append(g)
-        g2.append(float(g @ g))
-    nit = len(values) - 1
-    iterates = np.array(xs)
-    values_a = np.array(values)
-    grads_a = np.array(grads)
-    if nit >= 1:
-        L_eff, L_err = descent_smoothness(values_a, grads_a, iterates, return_error=True)
-    else:
-        L_eff, L_err = np.zeros(0), np.zeros(0)
-    res = OptimizeResult(
-        x=iterates[-1],
-        fun=float(values_a[-1]),
-        nit=nit,
-        success=success,
-        message=message,
-        losses=values_a,
-        grad_sq_norms=np.array(g2),
-        iterates=iterates,
-        grads=grads_a,
-        sigma_max=np.array(sig[:nit]),
-        lam_min=np.array(lmin[:nit]),
-        lam_max=np.array(lmax[:nit]),
-        factor_norms=np.array(fnorms[:nit]),
-        variances=np.array(var[:nit]),
-        descent_smoothness=L_eff,
-        descent_smoothness_error=L_err,
-        orthogonality=np.array(orth[:nit]),
-        state=state,
-        step_size=eta,
+    objective = ProblemObjective(
+        problem, batch_size=batch_size, factor_batch_size=fb, same_batch=factor_batch == "same"
     )
-    if record_stream:
-        res.factors = factors[:nit]
-        res.gradients = sgrads[:nit]
-    return res
+    sgd = PreconditionedSGD(eta, rank=rank, damping=damping, beta=beta, form=form)
+    record = _SGDRecord(problem, objective, batch_size, record_stream)
+    record.start(x)
+    out = _loop.run(
+        objective,
+        sgd,
+        x,
+        sgd.init(x),
+        np.random.default_rng(seed),
+        steps,
+        accept=record.accept,
+        on_step=record.step,
+    )
+    return record.result(out, eta)
+
+
+class _SGDRecord:
+    """What :func:`preconditioned_sgd` records at each accepted step, and its result."""
+
+    #: The message for each way a run stops early (:class:`pyginger.run.loop.Stop`).
+    MESSAGES = {
+        "objective": "objective became non-finite at step {k}",
+        "rejected": "objective became non-finite at step {k}",
+        "step": "iterate became non-finite at step {k}",
+        "curvature": "factor became non-finite at step {k}",
+        "range": "step {k}: {detail}",
+    }
+
+    def __init__(self, problem, objective, batch_size, record_stream):
+        self.problem, self.objective = problem, objective
+        self.batch_size, self.record_stream = batch_size, record_stream
+        self.at = _loop.History("iterates", "losses", "grads", "grad_sq_norms")
+        self.steps = _loop.History(
+            "sigma_max", "lam_min", "lam_max", "factor_norms", "variances", "orthogonality"
+        )
+        self.factors, self.gradients = [], []
+
+    def start(self, x):
+        f, g = self.objective.exact(x)
+        self.at.append(iterates=x.copy(), losses=f, grads=g, grad_sq_norms=float(g @ g))
+
+    def accept(self, x):
+        f, g = self.objective.exact(x)
+        return None if math.isfinite(f) and np.all(np.isfinite(g)) else "objective"
+
+    def step(self, step):
+        state, F, idx = step.state, step.curvature, step.evaluation.batch[0]
+        lo, hi = preconditioner_spectrum(state)
+        variance = (
+            0.0
+            if idx is None
+            else self.problem.gradient_variance(step.theta_before, self.batch_size)
+        )
+        self.steps.append(
+            sigma_max=float(np.max(state.sigma)),
+            lam_min=lo,
+            lam_max=hi,
+            factor_norms=float(np.linalg.norm(F, 2)),
+            variances=variance,
+            orthogonality=core.orthogonality_error(state),
+        )
+        if self.record_stream:
+            self.factors.append(F)
+            self.gradients.append(step.evaluation.grad)
+        self.start(step.theta)
+
+    def result(self, out, eta):
+        nit, stop = out.steps, out.stop
+        iterates, values, grads = (self.at.array(k) for k in ("iterates", "losses", "grads"))
+        if nit >= 1:
+            L_eff, L_err = descent_smoothness(values, grads, iterates, return_error=True)
+        else:
+            L_eff, L_err = np.zeros(0), np.zeros(0)
+        res = OptimizeResult(
+            x=iterates[-1],
+            fun=float(values[-1]),
+            nit=nit,
+            success=stop is None,
+            message="completed all steps"
+            if stop is None
+            else self.MESSAGES[stop.kind].format(k=stop.step, detail=stop.detail),
+            losses=values,
+            grad_sq_norms=self.at.array("grad_sq_norms"),
+            iterates=iterates,
+            grads=grads,
+            **{name: self.steps.array(name) for name in self.steps.lists},
+            descent_smoothness=L_eff,
+            descent_smoothness_error=L_err,
+            state=out.state,
+            step_size=eta,
+        )
+        if self.record_stream:
+            res.factors, res.gradients = self.factors, self.gradients
+        return res
 
 
 # ---------------------------------------------------------------------------------------------
