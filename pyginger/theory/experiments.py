@@ -1347,6 +1347,66 @@ def _replicate_seeds(seed, replicates):
     return np.random.SeedSequence(seed).spawn(replicates)
 
 
+def _runs(problem, x0, seeds, **options):
+    """Return one :func:`preconditioned_sgd` run per seed (anything ``default_rng`` takes)."""
+    return [
+        preconditioned_sgd(problem, x0, seed=np.random.default_rng(seed), **options)
+        for seed in seeds
+    ]
+
+
+def _step_size(func, constants, step_size):
+    """Return ``step_size`` checked, or the admissible one when it is None."""
+    if step_size is None:
+        return constants["admissible_step_size"]
+    return _real(func, "step_size", step_size, positive=True)
+
+
+def _check_horizons(func, horizons):
+    """Return the distinct horizons sorted, at least two, each ``>= 1``."""
+    try:
+        Ts = [int(t) for t in horizons]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{func}: horizons must be a sequence of integers, got {horizons!r}"
+        ) from None
+    if len(set(Ts)) < 2 or min(Ts) < 1:
+        raise ValueError(
+            f"{func}: horizons must hold at least two distinct integers >= 1, got {Ts}"
+        )
+    return np.array(sorted(set(Ts)))
+
+
+def _rate_exact(func, problem, x0, Ts, eta, seed, options):
+    """One exact-gradient run of ``max(Ts)`` steps: the min and mean of its first ``T``."""
+    (run,) = _runs(problem, x0, [seed], steps=int(Ts[-1]), step_size=eta, **options)
+    g2 = run.grad_sq_norms
+    if run.nit < Ts[-1]:
+        raise ValueError(f"{func}: the run stopped early ({run.message})")
+    minimum = np.array([g2[:T].min() for T in Ts])
+    average = np.array([g2[:T].mean() for T in Ts])
+    zeros = np.zeros(Ts.shape)
+    return minimum, average, np.full(Ts.shape, eta), zeros, zeros
+
+
+def _rate_stochastic(problem, x0, Ts, replicates, seed, kw, options):
+    """Fresh tuned runs per horizon: replicate means and standard errors of the min and mean."""
+    out = {k: [] for k in ("minimum", "average", "etas", "min_se", "avg_se")}
+    seeds = _replicate_seeds(seed, Ts.size * replicates)
+    for i, T in enumerate(Ts):
+        eta_T = tuned_step_size(int(T), **kw)
+        mine = seeds[i * replicates : (i + 1) * replicates]
+        runs = _runs(problem, x0, mine, steps=int(T), step_size=eta_T, **options)
+        mins = [run.grad_sq_norms[:T].min() for run in runs]
+        avgs = [run.grad_sq_norms[:T].mean() for run in runs]
+        out["minimum"].append(np.mean(mins))
+        out["average"].append(np.mean(avgs))
+        out["etas"].append(eta_T)
+        out["min_se"].append(_standard_error(mins))
+        out["avg_se"].append(_standard_error(avgs))
+    return tuple(np.array(out[k]) for k in ("minimum", "average", "etas", "min_se", "avg_se"))
+
+
 def bound_experiment(
     problem: Any,
     x0: ArrayLike,
@@ -1426,28 +1486,11 @@ def bound_experiment(
     func = "bound_experiment"
     replicates = _v.check_positive_int(func, "replicates", replicates)
     c = _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size, damping)
-    eta = (
-        c["admissible_step_size"]
-        if step_size is None
-        else _real(func, "step_size", step_size, positive=True)
+    eta = _step_size(func, c, step_size)
+    options = dict(rank=rank, damping=damping, beta=beta, batch_size=batch_size, **run_options)
+    runs = _runs(
+        problem, x0, _replicate_seeds(seed, replicates), steps=steps, step_size=eta, **options
     )
-    runs = []
-    for ss in _replicate_seeds(seed, replicates):
-        runs.append(
-            preconditioned_sgd(
-                problem,
-                x0,
-                steps=steps,
-                step_size=eta,
-                rank=rank,
-                damping=damping,
-                beta=beta,
-                batch_size=batch_size,
-                seed=np.random.default_rng(ss),
-                **run_options,
-            )
-        )
-    success = all(r.success for r in runs)
     n = min(r.nit for r in runs)
     g2 = np.array([r.grad_sq_norms[: max(n, 1)] for r in runs])
     check = check_bound(
@@ -1459,27 +1502,25 @@ def bound_experiment(
         variance=c["variance"],
         gap=c["gap"],
     )
+    ran = [r for r in runs if r.nit > 0]
     spec = [
         check_spectrum(
             r.sigma_max, r.factor_norms, damping=damping, beta=beta, factor_bound=c["factor_bound"]
         )
-        for r in runs
-        if r.nit > 0
+        for r in ran
     ]
     return OptimizeResult(
         check=check,
         constants=c,
         step_size=eta,
         spectrum_holds=all(s.all_hold for s in spec),
-        min_lam_min=float(min(np.min(r.lam_min) for r in runs if r.nit > 0)),
+        min_lam_min=float(min(np.min(r.lam_min) for r in ran)),
         max_descent_smoothness=float(
-            max(
-                np.max(r.descent_smoothness - r.descent_smoothness_error) for r in runs if r.nit > 0
-            )
+            max(np.max(r.descent_smoothness - r.descent_smoothness_error) for r in ran)
         ),
-        max_variance=float(max(np.max(r.variances) for r in runs if r.nit > 0)),
-        max_orthogonality=float(max(np.max(r.orthogonality) for r in runs if r.nit > 0)),
-        success=success,
+        max_variance=float(max(np.max(r.variances) for r in ran)),
+        max_orthogonality=float(max(np.max(r.orthogonality) for r in ran)),
+        success=all(r.success for r in runs),
         runs=runs,
     )
 
@@ -1556,84 +1597,23 @@ def rate_experiment(
     (-0.5, True)
     """
     func = "rate_experiment"
-    try:
-        Ts = [int(t) for t in horizons]
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{func}: horizons must be a sequence of integers, got {horizons!r}"
-        ) from None
-    if len(set(Ts)) < 2 or min(Ts) < 1:
-        raise ValueError(
-            f"{func}: horizons must hold at least two distinct integers >= 1, got {Ts}"
-        )
-    Ts = np.array(sorted(set(Ts)))
+    Ts = _check_horizons(func, horizons)
     replicates = _v.check_positive_int(func, "replicates", replicates)
     c = _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size, damping)
-    kw = dict(
-        smoothness=c["smoothness"],
-        lam_min=c["lam_min"],
-        lam_max=c["lam_max"],
-        variance=c["variance"],
-        gap=c["gap"],
-    )
+    kw = {k: c[k] for k in ("smoothness", "lam_min", "lam_max", "variance", "gap")}
+    options = dict(rank=rank, damping=damping, beta=beta, **run_options)
     if batch_size is None:
-        eta = (
-            c["admissible_step_size"]
-            if step_size is None
-            else _real(func, "step_size", step_size, positive=True)
-        )
-        run = preconditioned_sgd(
-            problem,
-            x0,
-            steps=int(Ts[-1]),
-            step_size=eta,
-            rank=rank,
-            damping=damping,
-            beta=beta,
-            seed=seed,
-            **run_options,
-        )
-        g2 = run.grad_sq_norms
-        if run.nit < Ts[-1]:
-            raise ValueError(f"{func}: the run stopped early ({run.message})")
-        minimum = np.array([g2[:T].min() for T in Ts])
-        average = np.array([g2[:T].mean() for T in Ts])
-        etas = np.full(Ts.shape, eta)
-        min_se = avg_se = np.zeros(Ts.shape)
+        eta = _step_size(func, c, step_size)
+        rates = _rate_exact(func, problem, x0, Ts, eta, seed, options)
     else:
         if step_size is not None:
             raise ValueError(
                 f"{func}: step_size applies to exact gradients only; mini-batch runs use "
                 "tuned_step_size"
             )
-        minimum, average, etas, min_se, avg_se = [], [], [], [], []
-        seeds = _replicate_seeds(seed, Ts.size * replicates)
-        for i, T in enumerate(Ts):
-            eta_T = tuned_step_size(int(T), **kw)
-            mins, avgs = [], []
-            for r in range(replicates):
-                run = preconditioned_sgd(
-                    problem,
-                    x0,
-                    steps=int(T),
-                    step_size=eta_T,
-                    rank=rank,
-                    damping=damping,
-                    beta=beta,
-                    batch_size=batch_size,
-                    seed=np.random.default_rng(seeds[i * replicates + r]),
-                    **run_options,
-                )
-                g2 = run.grad_sq_norms[:T]
-                mins.append(g2.min())
-                avgs.append(g2.mean())
-            minimum.append(np.mean(mins))
-            average.append(np.mean(avgs))
-            etas.append(eta_T)
-            min_se.append(_standard_error(mins))
-            avg_se.append(_standard_error(avgs))
-        minimum, average, etas = np.array(minimum), np.array(average), np.array(etas)
-        min_se, avg_se = np.array(min_se), np.array(avg_se)
+        options["batch_size"] = batch_size
+        rates = _rate_stochastic(problem, x0, Ts, replicates, seed, kw, options)
+    minimum, average, etas, min_se, avg_se = rates
     rhs = np.array([bound(int(T), step_size=float(e), **kw) for T, e in zip(Ts, etas, strict=True)])
     # Standard error of a fitted slope by linear propagation: the slope is sum_i w_i log v_i with
     # w_i = (log T_i - mean) / sum (log T - mean)^2, and log v_i has standard error se_i / v_i.
@@ -1723,19 +1703,10 @@ def violation_experiment(
         )
     c = _constants(func, problem, x0, smoothness, factor_bound, None, None, damping)
     checks, diverged, final_g2, max_L = [], [], [], []
+    options = dict(steps=steps, rank=rank, damping=damping, beta=beta, **run_options)
     for kappa in kappas:
         eta = float(kappa) * c["admissible_step_size"]
-        run = preconditioned_sgd(
-            problem,
-            x0,
-            steps=steps,
-            step_size=eta,
-            rank=rank,
-            damping=damping,
-            beta=beta,
-            seed=seed,
-            **run_options,
-        )
+        (run,) = _runs(problem, x0, [seed], step_size=eta, **options)
         g2 = run.grad_sq_norms
         if not run.success:
             # Divergence: count the remaining steps as infinitely far from stationary.
