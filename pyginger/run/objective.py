@@ -178,7 +178,8 @@ class CallablesObjective:
     def __init__(self, fun, jac, factor, args, batches, *, needs, name, func="minimize") -> None:
         if needs is not None and factor is None:
             raise ValueError(
-                f"{func}: method {name!r} needs factor=callable(x) returning {_vr.NEEDS[needs]}"
+                f"{func}: method {name!r} needs factor=callable(x) returning "
+                f"{_vr.NEEDS.get(needs, 'its curvature input')}"
             )
         self.fun, self.jac, self.factor, self.args, self.batches = fun, jac, factor, args, batches
         self.func = func
