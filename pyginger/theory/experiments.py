@@ -1114,6 +1114,9 @@ def preconditioned_sgd(
     does (a Monte-Carlo factor from the same images); :math:`P_t` then depends on that noise and
     the theorem as stated does not apply.
 
+    The run goes through :func:`pyginger.run.loop.run`: a non-finite iterate or objective stops
+    it (``success=False``), keeping the last finite iterate and its state.
+
     Parameters
     ----------
     problem : object
@@ -1156,8 +1159,8 @@ def preconditioned_sgd(
         exact gradients), ``descent_smoothness`` and ``descent_smoothness_error``
         (:func:`descent_smoothness` with its rounding bound),
         ``orthogonality`` (:func:`pyginger.orthogonality_error` of each state), ``state`` (the
-        final GingerState), ``step_size``; with ``record_stream``, ``factors`` and
-        ``gradients`` (lists).
+        GingerState of the last accepted step), ``step_size``; with ``record_stream``,
+        ``factors`` and ``gradients`` (lists).
 
     Raises
     ------
