@@ -1105,14 +1105,14 @@ def preconditioned_sgd(
 ) -> OptimizeResult:
     r"""Run :math:`x_{t+1} = x_t - \eta P_t g_t` (Ginger's :math:`P_t`) and record the run.
 
-    At step :math:`t`: draw the factor's samples and update the state with
-    :math:`F_t = F(x_t)` (:func:`pyginger.update`), so :math:`P_t` is the inverse after this
-    update; then draw the gradient's mini-batch (uniform with replacement) and step with
-    :func:`pyginger.solve`. With ``factor_batch="independent"`` (default) the two draws are
-    independent, so :math:`P_t` is independent of :math:`g_t`'s noise given the past: the
-    theorem applies. ``"same"`` reuses the gradient's batch for the factor, as the authors' code
-    does (a Monte-Carlo factor from the same images); :math:`P_t` then depends on that noise and
-    the theorem as stated does not apply.
+    At step :math:`t`: draw the gradient's mini-batch, then the factor's samples (both uniform
+    with replacement); update the state with :math:`F_t = F(x_t)` (:func:`pyginger.update`), so
+    :math:`P_t` is the inverse after this update; then step with :func:`pyginger.solve`. With
+    ``factor_batch="independent"`` (default) the two draws are independent, so :math:`P_t` is
+    independent of :math:`g_t`'s noise given the past: the theorem applies. ``"same"`` reuses the
+    gradient's batch for the factor, as the authors' code does (a Monte-Carlo factor from the
+    same images); :math:`P_t` then depends on that noise and the theorem as stated does not
+    apply.
 
     The run goes through :func:`pyginger.run.loop.run`: a non-finite iterate or objective stops
     it (``success=False``), keeping the last finite iterate and its state.
