@@ -8,7 +8,10 @@ r"""How far Ginger's state is from the exact curvature along a run: a dense "sha
   (:func:`pyginger.dense.truncated_replay`, one step at a time),
 
 and records, at every step, how the state :math:`\hat G_t = U \operatorname{diag}(\sigma) U^\top`
-compares with them. Everything is returned as plain arrays in a :class:`ShadowTrace`.
+compares with them. Everything is returned as plain arrays in a :class:`ShadowTrace`. The replay
+runs through :func:`pyginger.run.loop.run`: the stream is its objective
+(:class:`pyginger.run.objective.StreamObjective`), Ginger's update its step
+(:class:`pyginger.run.plain.StateReplay`), the dense shadow its record.
 
 Three facts organise the numbers (proved in ``docs/theory.md``):
 
@@ -37,6 +40,9 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from pyginger import _validation as _v
 from pyginger import core, dense
+from pyginger.run import loop as _loop
+from pyginger.run.objective import StreamObjective
+from pyginger.run.plain import StateReplay
 
 __all__ = ["ShadowTrace", "shadow_replay"]
 
@@ -211,6 +217,36 @@ def shadow_replay(
     True
     """
     func = "shadow_replay"
+    Fs, Vs, rank, beta, gamma, dt = _check_stream(
+        func, factors, vectors, rank, beta, damping, form, dtype
+    )
+    replay = StateReplay(
+        rank,
+        damping=gamma,
+        beta=beta,
+        form=form,
+        dtype=dt,
+        backend=backend,
+        reorth_every=reorth_every,
+    )
+    shadow = _Shadow(Fs[0].shape[0], rank, beta, gamma)
+    theta = np.zeros(Fs[0].shape[0])
+    # The default vectors come from their own stream; given vectors draw nothing.
+    stream = np.random.default_rng(rng) if vectors is None else None
+    out = _loop.run(
+        StreamObjective(Fs, Vs),
+        replay,
+        theta,
+        replay.init(theta),
+        stream,
+        len(Fs),
+        on_step=shadow.step,
+    )
+    return shadow.trace(), out.state
+
+
+def _check_stream(func, factors, vectors, rank, beta, damping, form, dtype):
+    """Return the checked ``(factors, vectors, rank, beta, damping, dtype)`` of a replay."""
     factors = list(factors)
     if not factors:
         raise ValueError(f"{func}: factors must contain at least one factor, got none")
@@ -224,42 +260,38 @@ def shadow_replay(
     dt = _v.check_float_dtype(func, "dtype", dtype)
     _v.check_choice(func, "form", form, _v.FORMS)
     Fs = [_factor(func, F, d, dt) for F in factors]
-    T = len(Fs)
     if vectors is None:
-        gen = np.random.default_rng(rng)
-        Vs = [gen.standard_normal(d) for _ in range(T)]
-    else:
-        Vs = list(vectors)
-        if len(Vs) != T:
-            raise ValueError(
-                f"{func}: vectors must hold one vector per factor ({T}), got {len(Vs)}"
-            )
-        for i, v in enumerate(Vs):
-            if np.ndim(v) != 1:
-                raise ValueError(
-                    f"{func}: each vector must have shape ({d},), got {np.shape(v)} at {i}"
-                )
-        Vs = [_factor(func, v, d, dt)[:, 0] for v in Vs]
-
-    state = core.init(d, rank, damping=gamma, dtype=dt)
-    G = np.zeros((d, d))
-    R = np.zeros((d, d))
-    out = {
-        k: np.empty(T)
-        for k in ShadowTrace._fields
-        if k not in ("step", "eigenvalues_exact", "eigenvalues_ginger")
-    }
-    eig_exact = np.empty((T, rank))
-    eig_ginger = np.empty((T, rank))
-    for t, (F, v) in enumerate(zip(Fs, Vs, strict=True)):
-        FFt = F @ F.T
-        sum_before = float(np.sum(np.asarray(state.sigma, dtype=np.float64)))
-        state = core.update(
-            state, F.astype(dt), beta=beta, form=form, backend=backend, reorth_every=reorth_every
+        return Fs, None, rank, beta, gamma, dt
+    Vs = list(vectors)
+    if len(Vs) != len(Fs):
+        raise ValueError(
+            f"{func}: vectors must hold one vector per factor ({len(Fs)}), got {len(Vs)}"
         )
-        G = beta * G + (1.0 - beta) * FFt
-        Ur, sr = dense.best_rank_truncation(beta * R + (1.0 - beta) * FFt, rank)
-        R = (Ur * sr) @ Ur.T
+    for i, v in enumerate(Vs):
+        if np.ndim(v) != 1:
+            raise ValueError(
+                f"{func}: each vector must have shape ({d},), got {np.shape(v)} at {i}"
+            )
+    return Fs, [_factor(func, v, d, dt)[:, 0] for v in Vs], rank, beta, gamma, dt
+
+
+class _Shadow:
+    """The dense shadow of a replay: the exact EMA, the dense truncated replay, the metrics."""
+
+    def __init__(self, d, rank, beta, gamma):
+        self.rank, self.beta, self.gamma = rank, beta, gamma
+        self.G, self.R = np.zeros((d, d)), np.zeros((d, d))
+        self.record = _loop.History(*(k for k in ShadowTrace._fields if k != "step"))
+
+    def step(self, step):
+        """Advance the shadow with the step's factor and record the step's metrics."""
+        rank, beta, gamma = self.rank, self.beta, self.gamma
+        F, v, state = step.curvature, step.evaluation.grad, step.state
+        FFt = F @ F.T
+        sum_before = float(np.sum(np.asarray(step.state_before.sigma, dtype=np.float64)))
+        G = self.G = beta * self.G + (1.0 - beta) * FFt
+        Ur, sr = dense.best_rank_truncation(beta * self.R + (1.0 - beta) * FFt, rank)
+        R = self.R = (Ur * sr) @ Ur.T
 
         U = np.asarray(state.U, dtype=np.float64)
         sigma = np.asarray(state.sigma, dtype=np.float64)
@@ -272,27 +304,27 @@ def shadow_replay(
 
         P = (V / (lam + gamma)) @ V.T  # exact (G + gamma I)^{-1} from the eigendecomposition
         P_hat = np.asarray(core.to_dense(state, inverse=True), dtype=np.float64)
-        out["inverse_error"][t] = np.linalg.norm(P_hat - P) / np.linalg.norm(P)
-        out["inverse_error_2"][t] = np.linalg.norm(P_hat - P, 2) / np.linalg.norm(P, 2)
-        exact_dir = P @ v
-        approx_dir = np.asarray(core.solve(state, v.astype(dt), backend=backend), dtype=np.float64)
-        out["direction_angle"][t] = _angle(exact_dir, approx_dir)
-        eig_exact[t] = top
-        eig_ginger[t] = np.sort(sigma)[::-1]
-        out["eigenvalue_error"][t] = np.max(np.abs(eig_ginger[t] - top)) / max(
-            top[0], np.finfo(np.float64).tiny
+        ginger = np.sort(sigma)[::-1]
+        self.record.append(
+            inverse_error=np.linalg.norm(P_hat - P) / np.linalg.norm(P),
+            inverse_error_2=np.linalg.norm(P_hat - P, 2) / np.linalg.norm(P, 2),
+            direction_angle=_angle(P @ v, step.theta),  # the replay's iterate is P_hat v
+            eigenvalue_error=np.max(np.abs(ginger - top)) / max(top[0], np.finfo(np.float64).tiny),
+            eigenvalues_exact=top,
+            eigenvalues_ginger=ginger,
+            gap_best=np.linalg.norm(Ghat - best) / g_norm,
+            tail=np.sqrt(np.sum(lam[rank:] ** 2)) / g_norm,
+            ginger_error=np.linalg.norm(Ghat - G) / g_norm,
+            gap_replay=np.linalg.norm(Ghat - R) / g_norm,
+            dropped_mass=beta * sum_before
+            + (1.0 - beta) * float(np.sum(F * F))
+            - float(np.sum(sigma)),
+            missing_mass=float(np.trace(G)) - float(np.sum(sigma)),
+            loewner_gap=float(np.linalg.eigvalsh(G - Ghat)[0]),
+            orthogonality=core.orthogonality_error(state),
         )
-        out["gap_best"][t] = np.linalg.norm(Ghat - best) / g_norm
-        out["tail"][t] = np.sqrt(np.sum(lam[rank:] ** 2)) / g_norm
-        out["ginger_error"][t] = np.linalg.norm(Ghat - G) / g_norm
-        out["gap_replay"][t] = np.linalg.norm(Ghat - R) / g_norm
-        out["dropped_mass"][t] = (
-            beta * sum_before + (1.0 - beta) * float(np.sum(F * F)) - float(np.sum(sigma))
-        )
-        out["missing_mass"][t] = float(np.trace(G)) - float(np.sum(sigma))
-        out["loewner_gap"][t] = float(np.linalg.eigvalsh(G - Ghat)[0])
-        out["orthogonality"][t] = core.orthogonality_error(state)
-    trace = ShadowTrace(
-        step=np.arange(1, T + 1), eigenvalues_exact=eig_exact, eigenvalues_ginger=eig_ginger, **out
-    )
-    return trace, state
+
+    def trace(self):
+        """Return the recorded metrics as a :class:`ShadowTrace`."""
+        arrays = {name: self.record.array(name) for name in self.record.lists}
+        return ShadowTrace(step=np.arange(1, len(self.record) + 1), **arrays)

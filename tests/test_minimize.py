@@ -467,3 +467,13 @@ def test_a_factor_out_of_range_stops_the_run_with_the_last_finite_iterate():
     assert not res.success and res.status == 2 and res.nit == 3
     assert_array_equal(res.x, seen[3])  # the iterate the fourth factor was asked at
     assert "factor at iteration 4" in res.message and "too large" in res.message
+
+
+def test_an_optimizer_needing_kronecker_factors_needs_a_factor_callable():
+    from pyginger.nn.mlp import MLP
+
+    model = MLP([3, 1], loss="mse")
+    with pytest.raises(ValueError, match=r"minimize: method 'kfac' needs factor=callable\(x\) "):
+        minimize(
+            lambda th: (0.0, np.zeros_like(th)), model.init(0), jac=True, method=optim.kfac(model)
+        )

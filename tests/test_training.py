@@ -1,4 +1,4 @@
-"""The training loop (history, progress display, stopping) and the plotting helpers."""
+"""The training loop (history, progress display, stopping), the loop under it, and plotting."""
 
 import io
 import sys
@@ -11,6 +11,9 @@ from scipy.sparse.linalg import LinearOperator
 from pyginger import optim
 from pyginger.nn import datasets
 from pyginger.nn.mlp import MLP
+from pyginger.run import loop
+from pyginger.run.loop import Stop
+from pyginger.run.objective import Batch, CallablesObjective, ModelObjective
 from pyginger.run.training import curvature_for, evaluate, train
 
 MODEL = MLP([2, 6, 3], activation="tanh", loss="cross_entropy")
@@ -87,23 +90,23 @@ def test_non_finite_stop_keeps_last_finite_parameters():
 def test_a_curvature_out_of_range_stops_the_run_with_the_last_finite_parameters(monkeypatch):
     # The factor of step 3 is scaled to 1e200: the optimizer refuses it (CurvatureRangeError)
     # before changing anything, and train stops with the parameters after step 2.
-    from pyginger.run import training
+    from pyginger.run import objective
 
-    real, calls = training.curvature_for, []
+    real, calls = objective.ModelObjective.curvature, []
 
     def huge_at_step_3(*args, **kwargs):
         calls.append(1)
         F = real(*args, **kwargs)
         return F * 1e200 if len(calls) == 3 else F
 
-    monkeypatch.setattr(training, "curvature_for", huge_at_step_3)
+    monkeypatch.setattr(objective.ModelObjective, "curvature", huge_at_step_3)
     X, y = datasets.regression(30, seed=0)
     model = MLP([1, 4, 1], loss="mse")
     opt = optim.ginger(lr=0.1, rank=2)
     hist = train(model, opt, (X, y), 10, progress=False, seed=0)
     assert not hist["success"] and hist["steps"] == 2
     assert hist["message"].startswith("stopped at step 3: ginger.step: curvature is too large")
-    monkeypatch.setattr(training, "curvature_for", real)
+    monkeypatch.setattr(objective.ModelObjective, "curvature", real)
     two = train(model, opt, (X, y), 2, progress=False, seed=0)
     assert_array_equal(hist["theta"], two["theta"])
 
@@ -255,3 +258,81 @@ def test_summary_table_regression_and_failed_run():
     ok, bad = summary_table(runs).splitlines()[1:]
     assert ok.split()[2] == "-"
     assert bad.endswith("(stopped at step 2: non-finite loss or gradient)")
+
+
+# ---------------------------------------------------------------------------------------------
+# The objective adapter and the loop under train, minimize and the theory
+# ---------------------------------------------------------------------------------------------
+
+
+def test_curvature_for_is_the_network_objective():
+    theta, (X, y) = MODEL.init(seed=0), DATA
+    for opt in (optim.ginger(), optim.gauss_newton(), optim.kfac(MODEL), optim.adam()):
+        got = curvature_for(opt, MODEL, theta, X[:9], y[:9], rng=np.random.default_rng(1))
+        batch = Batch(X[:9], y[:9], np.random.default_rng(1))
+        want = ModelObjective(MODEL, X, y).curvature(opt.needs, theta, batch)
+        if opt.needs == "kfac":
+            for (A, B), (A2, B2) in zip(got, want, strict=True):
+                assert_array_equal(A, A2)
+                assert_array_equal(B, B2)
+        else:
+            assert_array_equal(got, want)
+
+
+def _line(limit):
+    """f(x) = -x on x < limit (infinite beyond), run by gradient descent with step 1."""
+    return CallablesObjective(
+        lambda x: -x[0] if x[0] < limit else np.inf,
+        lambda x: -np.ones(1),
+        None,
+        (),
+        None,
+        needs=None,
+        name="sgd",
+    )
+
+
+@pytest.mark.parametrize(
+    "options, theta, steps, stop",
+    [
+        # Evaluated when a step starts: x = 3 is accepted, step 4 finds f(3) infinite.
+        ({}, 3.0, 3, Stop(4, "objective")),
+        # Evaluated before it is accepted: step 3 to x = 3 is rejected.
+        ({"lookahead": True}, 2.0, 2, Stop(3, "objective")),
+        (
+            {"accept": lambda x: "too far" if x[0] > 1.5 else None},
+            1.0,
+            1,
+            Stop(2, "rejected", "too far"),
+        ),
+    ],
+)
+def test_the_loop_keeps_the_last_accepted_iterate_and_says_why(options, theta, steps, stop):
+    opt = optim.sgd(lr=1.0)
+    out = loop.run(_line(2.5), opt, np.zeros(1), opt.init(np.zeros(1)), None, 10, **options)
+    assert out.theta.tolist() == [theta] and out.steps == steps and out.stop == stop
+
+
+def test_the_loop_stops_on_a_callback_and_on_convergence():
+    opt = optim.sgd(lr=1.0)
+    state = opt.init(np.zeros(1))
+    seen = []
+
+    def on_step(step):
+        seen.append((step.k, step.theta_before[0], step.theta[0]))
+        if step.k == 2:
+            raise StopIteration
+
+    out = loop.run(_line(10.0), opt, np.zeros(1), state, None, 5, on_step=on_step)
+    assert seen == [(1, 0.0, 1.0), (2, 1.0, 2.0)] and out.stop == Stop(2, "callback")
+    out = loop.run(
+        _line(10.0),
+        opt,
+        np.zeros(1),
+        state,
+        None,
+        5,
+        lookahead=True,
+        converged=lambda e: e.value <= -3,
+    )
+    assert out.steps == 3 and out.stop == Stop(3, "converged") and out.last.value == -3.0

@@ -15,18 +15,18 @@ import numbers
 import numpy as np
 from scipy.optimize import OptimizeResult
 
-from pyginger import _validation as _v
 from pyginger import optim as _optim
+from pyginger._validation import running as _vr
+from pyginger.run import loop as _loop
+from pyginger.run.objective import CallablesObjective
 
 __all__ = ["minimize"]
 
 #: Options of ``minimize`` itself; every other option goes to the optimizer's constructor.
 _LOOP_OPTIONS = ("maxiter", "gtol", "norm", "seed")
-_DEFAULT_MAXITER = 1000
-#: As :func:`scipy.optimize.minimize` with ``method="BFGS"``: stop when the largest gradient
-#: component (``norm=inf``) is at most 1e-5.
-_DEFAULT_GTOL = 1e-5
-_DEFAULT_NORM = math.inf
+#: ``gtol`` and ``norm`` as :func:`scipy.optimize.minimize` with ``method="BFGS"``: stop when the
+#: largest gradient component (``norm=inf``) is at most 1e-5.
+_DEFAULTS = {"maxiter": 1000, "gtol": 1e-5, "norm": math.inf}
 
 STATUS_MESSAGES = {
     0: "Optimization terminated successfully: the gradient norm is at most gtol.",
@@ -36,13 +36,14 @@ STATUS_MESSAGES = {
 }
 
 
-def _quiet():
-    """Silence NumPy's floating-point warnings: non-finite results are checked, and stop the run."""
-    return np.errstate(over="ignore", invalid="ignore", divide="ignore")
-
-
 def _accepted_options(ctor):
     return [p for p in inspect.signature(ctor).parameters if p != "model"]
+
+
+def _needs_network(ctor):
+    """Tell whether a constructor takes the network (K-FAC's factors follow its layers)."""
+    model = inspect.signature(ctor).parameters.get("model")
+    return model is not None and model.default is inspect.Parameter.empty
 
 
 def _build_optimizer(method, options):
@@ -65,17 +66,18 @@ def _build_optimizer(method, options):
                 f"got {sorted(rest)}"
             )
         return method, loop
-    names = tuple(n for n in _optim.OPTIMIZERS if n != "kfac")
+    names = tuple(n for n, ctor in _optim.OPTIMIZERS.items() if not _needs_network(ctor))
     if not isinstance(method, str):
         raise TypeError(
             f"{func}: method must be a name ({' | '.join(names)}) or a "
             f"pyginger.optim.Optimizer, got {type(method).__name__}"
         )
     key = method.lower()
-    if key == "kfac":
+    if key in _optim.OPTIMIZERS and key not in names:
         raise ValueError(
-            f"{func}: method 'kfac' needs the network; pass method=pyginger.optim.kfac(model) "
-            "and factor=lambda x: pyginger.optim.kfac_factors(model, x, X, ...)"
+            f"{func}: method {key!r} needs the network; pass method=pyginger.optim.{key}(model) "
+            "and a factor=callable(x) that returns its curvature input (for K-FAC: "
+            "lambda x: pyginger.optim.kfac_factors(model, x, X, ...))"
         )
     if key not in names:
         raise ValueError(f"{func}: method must be {' | '.join(map(repr, names))}, got {method!r}")
@@ -90,31 +92,6 @@ def _build_optimizer(method, options):
     return ctor(**rest), loop
 
 
-def _check_loop_options(loop, tol):
-    func = "minimize"
-    maxiter = loop.get("maxiter", _DEFAULT_MAXITER)
-    if isinstance(maxiter, bool) or not isinstance(maxiter, numbers.Integral):
-        raise TypeError(f"{func}: options['maxiter'] must be an integer, got {maxiter!r}")
-    if maxiter < 0:
-        raise ValueError(f"{func}: options['maxiter'] must be >= 0, got {maxiter}")
-    if tol is not None:
-        if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
-            raise TypeError(f"{func}: tol must be a real number, got {type(tol).__name__}")
-        if not (math.isfinite(tol) and tol >= 0):
-            raise ValueError(f"{func}: tol must be a finite number >= 0, got {tol}")
-    gtol = loop.get("gtol", _DEFAULT_GTOL if tol is None else tol)
-    if isinstance(gtol, bool) or not isinstance(gtol, numbers.Real):
-        raise TypeError(f"{func}: options['gtol'] must be a real number, got {gtol!r}")
-    if not (math.isfinite(gtol) and gtol >= 0):
-        raise ValueError(f"{func}: options['gtol'] must be a finite number >= 0, got {gtol}")
-    norm = loop.get("norm", _DEFAULT_NORM)
-    if isinstance(norm, bool) or not isinstance(norm, numbers.Real):
-        raise TypeError(f"{func}: options['norm'] must be a real number >= 1, got {norm!r}")
-    if not norm >= 1:
-        raise ValueError(f"{func}: options['norm'] must be >= 1 (e.g. 2, or numpy.inf), got {norm}")
-    return int(maxiter), float(gtol), float(norm), loop.get("seed", None)
-
-
 def _divergence_hint(optimizer, by_name):
     """Return the advice appended to the message when the iterates left the finite range."""
     lr = optimizer.config.get("lr")
@@ -123,43 +100,6 @@ def _divergence_hint(optimizer, by_name):
     now = f"now {lr:g}" if isinstance(lr, numbers.Real) else "now a schedule"
     where = "options['lr']" if by_name else f"lr of pyginger.optim.{optimizer.name}"
     return f" The iterates diverged: try a smaller learning rate ({where}, {now})."
-
-
-def _checked_value(func, value):
-    """Return ``fun``'s value as a float; a real scalar (or size-1 array) is required."""
-    if isinstance(value, (str, bytes, bool, np.bool_)) or np.iscomplexobj(value):
-        raise TypeError(f"{func}: fun must return a real scalar, got {value!r}")
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "fiu" or arr.size != 1:
-        raise TypeError(
-            f"{func}: fun must return a real scalar, got an array of shape {arr.shape} and "
-            f"dtype {arr.dtype}"
-        )
-    return float(arr.reshape(()))
-
-
-def _checked_gradient(func, grad, shape):
-    """Return the gradient as a float64 vector of ``shape`` (that of x0), refusing any other."""
-    _v.refuse_non_real(func, "gradient", grad)
-    arr = np.asarray(grad, dtype=np.float64)
-    if arr.shape != shape:
-        raise ValueError(f"{func}: the gradient must have shape {shape} like x0, got {arr.shape}")
-    return arr
-
-
-def _check_x0(x0):
-    _v.refuse_non_real("minimize", "x0", x0)
-    try:
-        x = np.atleast_1d(np.asarray(x0, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"minimize: x0 must be a real vector of shape (d,), got {type(x0).__name__}"
-        ) from None
-    if x.ndim != 1 or x.size < 1:
-        raise ValueError(f"minimize: x0 must have shape (d,) with d >= 1, got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("minimize: x0 must contain only finite values")
-    return x.copy()
 
 
 def _wants_result(callback):
@@ -294,139 +234,106 @@ def minimize(
     iterate. The iterates diverged: try a smaller learning rate (options['lr'], now 0.1).
     """
     func = "minimize"
-    if not callable(fun):
-        raise TypeError(f"{func}: fun must be callable, got {type(fun).__name__}")
+    _check_callables(fun, jac, factor, callback, batches)
+    if not isinstance(args, tuple):
+        args = (args,)
+    optimizer, loop_options = _build_optimizer(method, options)
+    maxiter, gtol, norm = _vr.check_stopping(func, loop_options, tol, _DEFAULTS)
+    objective = CallablesObjective(
+        fun, jac, factor, args, batches, needs=optimizer.needs, name=optimizer.name
+    )
+    x = _vr.check_x0(func, x0)
+    rng = np.random.default_rng(loop_options.get("seed")) if batches is not None else None
+
+    def grad_norm(grad):
+        with _loop.quiet():  # a huge finite gradient may overflow the 2-norm: recorded as inf
+            return float(np.linalg.norm(grad, ord=norm))
+
+    record = _loop.History("loss", "grad_norm")
+    out = _loop.run(
+        objective,
+        optimizer,
+        x,
+        optimizer.init(x),
+        rng,
+        maxiter,
+        lookahead=True,
+        converged=lambda evaluation: grad_norm(evaluation.grad) <= gtol,
+        on_step=_recorder(record, grad_norm, callback),
+    )
+    status, message = _status(out.stop, out.steps, optimizer, by_name=isinstance(method, str))
+    start = out.start
+    return OptimizeResult(
+        x=out.theta,
+        fun=out.last.value,
+        jac=out.last.grad,
+        nit=out.steps,
+        **objective.counts,
+        success=status == 0,
+        status=status,
+        message=message,
+        history={
+            "loss": np.asarray([start.value, *record.lists["loss"]]),
+            "grad_norm": np.asarray([grad_norm(start.grad), *record.lists["grad_norm"]]),
+        },
+        method=optimizer.name,
+        state=out.state,
+    )
+
+
+def _check_callables(fun, jac, factor, callback, batches):
+    func = "minimize"
+    _vr.check_callable(func, "fun", fun)
     if jac is None or jac is False:
         raise TypeError(
             f"{func}: jac must be a callable returning the gradient, or True when fun returns "
             "(value, gradient); got None (pyginger.minimize has no finite differences)"
         )
-    if jac is not True and not callable(jac):
-        raise TypeError(f"{func}: jac must be callable or True, got {type(jac).__name__}")
-    if factor is not None and not callable(factor):
-        raise TypeError(f"{func}: factor must be callable, got {type(factor).__name__}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"{func}: callback must be callable, got {type(callback).__name__}")
-    if batches is not None and not callable(batches):
-        raise TypeError(
-            f"{func}: batches must be callable (rng -> batch), got {type(batches).__name__}"
-        )
-    if not isinstance(args, tuple):
-        args = (args,)
-    optimizer, loop = _build_optimizer(method, options)
-    maxiter, gtol, norm, seed = _check_loop_options(loop, tol)
-    if optimizer.needs is not None and factor is None:
-        raise ValueError(
-            f"{func}: method {optimizer.name!r} needs factor=callable(x) returning a (d,) or "
-            "(d, k) factor F with F F^T the Gauss-Newton matrix"
-        )
-    x = _check_x0(x0)
-    rng = np.random.default_rng(seed) if batches is not None else None
-    counts = {"nfev": 0, "njev": 0, "nfactor": 0}
+    if jac is not True:
+        _vr.check_callable(func, "jac", jac, " or True")
+    for name, value in (("factor", factor), ("callback", callback)):
+        if value is not None:
+            _vr.check_callable(func, name, value)
+    if batches is not None:
+        _vr.check_callable(func, "batches", batches, " (rng -> batch)")
+
+
+def _recorder(record, grad_norm, callback):
+    """Return the loop's ``on_step``: record the new iterate's value, then call the callback."""
     wants_result = callback is not None and _wants_result(callback)
 
-    def extra(batch):
-        return args if batches is None else (batch, *args)
+    def on_step(step):
+        x, value, grad = step.theta, step.next.value, step.next.grad
+        record.append(loss=value, grad_norm=grad_norm(grad))
+        if wants_result:
+            callback(OptimizeResult(x=x.copy(), fun=value, jac=grad.copy(), nit=step.k))
+        elif callback is not None:
+            callback(x.copy())
 
-    def evaluate(xk, batch):
-        counts["nfev"] += 1
-        with _quiet():
-            if jac is True:
-                out = fun(xk, *extra(batch))
-                if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                    raise TypeError(
-                        f"{func}: with jac=True, fun must return (value, gradient), got "
-                        f"{type(out).__name__}"
-                    )
-                value, grad = out
-            else:
-                value = fun(xk, *extra(batch))
-                counts["njev"] += 1
-                grad = jac(xk, *extra(batch))
-        value, grad = _checked_value(func, value), _checked_gradient(func, grad, xk.shape)
-        if jac is True:
-            counts["njev"] += 1
-        return value, grad
+    return on_step
 
-    def finite(value, grad):
-        return math.isfinite(value) and bool(np.all(np.isfinite(grad)))
 
-    def grad_norm(grad):
-        with _quiet():  # a huge finite gradient may overflow the 2-norm: recorded as inf
-            return float(np.linalg.norm(grad, ord=norm))
+#: Where a non-finite value was met, for each kind of :class:`pyginger.run.loop.Stop`.
+_WHERE = {
+    "curvature": " (factor at iteration {k})",
+    "range": " (factor at iteration {k}: {detail})",
+    "step": " (step at iteration {k})",
+    "objective": " (objective or gradient at iteration {k})",
+}
 
-    batch = batches(rng) if batches is not None else None
-    f, g = evaluate(x, batch)
-    losses, gnorms = [f], [grad_norm(g)]
-    state = optimizer.init(x)
-    nit, status, note = 0, 1, ""
-    if not finite(f, g):
-        status, note = 2, " (at x0)"
-    elif gnorms[-1] <= gtol:
-        status = 0
-    else:
-        for _ in range(maxiter):
-            curvature = None
-            if optimizer.needs is not None:
-                counts["nfactor"] += 1
-                with _quiet():
-                    curvature = factor(x, *extra(batch))
-                if isinstance(curvature, np.ndarray) or (
-                    isinstance(curvature, (list, tuple)) and optimizer.needs != "kfac"
-                ):
-                    curvature = np.asarray(curvature, dtype=np.float64)
-                    if not np.all(np.isfinite(curvature)):
-                        status, note = 2, f" (factor at iteration {nit + 1})"
-                        break
-            try:
-                with _quiet():
-                    x_new, state_new = optimizer.step(x, g, state, curvature)
-            except _v.CurvatureRangeError as exc:  # refused before the step changed anything
-                status, note = 2, f" (factor at iteration {nit + 1}: {exc})"
-                break
-            if not np.all(np.isfinite(x_new)):
-                status, note = 2, f" (step at iteration {nit + 1})"
-                break
-            if batches is not None:
-                batch = batches(rng)
-            f_new, g_new = evaluate(x_new, batch)
-            if not finite(f_new, g_new):
-                status, note = 2, f" (objective or gradient at iteration {nit + 1})"
-                break
-            x, f, g, state = x_new, f_new, g_new, state_new
-            nit += 1
-            losses.append(f)
-            gnorms.append(grad_norm(g))
-            if callback is not None:
-                try:
-                    if wants_result:
-                        callback(OptimizeResult(x=x.copy(), fun=f, jac=g.copy(), nit=nit))
-                    else:
-                        callback(x.copy())
-                except StopIteration:
-                    status = 99
-                    break
-            if gnorms[-1] <= gtol:
-                status = 0
-                break
-    message = STATUS_MESSAGES[status]
-    if status == 2:
-        message = message.replace("value", "value" + note)
-        if note != " (at x0)" and (nit > 0 or "factor" not in note):
-            # The run left x0 (or its first step did): a too-large step size is the usual cause.
-            message += _divergence_hint(optimizer, by_name=isinstance(method, str))
-    return OptimizeResult(
-        x=x,
-        fun=f,
-        jac=g,
-        nit=nit,
-        nfev=counts["nfev"],
-        njev=counts["njev"],
-        nfactor=counts["nfactor"],
-        success=status == 0,
-        status=status,
-        message=message,
-        history={"loss": np.asarray(losses), "grad_norm": np.asarray(gnorms)},
-        method=optimizer.name,
-        state=state,
+
+def _status(stop, nit, optimizer, by_name):
+    """Return ``(status, message)`` for the way the run ended."""
+    if stop is None:
+        return 1, STATUS_MESSAGES[1]
+    if stop.kind in ("converged", "callback"):
+        status = 0 if stop.kind == "converged" else 99
+        return status, STATUS_MESSAGES[status]
+    note = (
+        " (at x0)" if stop.step == 0 else _WHERE[stop.kind].format(k=stop.step, detail=stop.detail)
     )
+    message = STATUS_MESSAGES[2].replace("value", "value" + note)
+    if stop.step > 0 and (nit > 0 or "factor" not in note):
+        # The run left x0 (or its first step did): a too-large step size is the usual cause.
+        message += _divergence_hint(optimizer, by_name)
+    return 2, message

@@ -1,18 +1,17 @@
-r"""A small training loop for :class:`pyginger.nn.mlp.MLP` with any :mod:`pyginger.optim` optimizer.
+r"""Training an MLP with any :mod:`pyginger.optim` optimizer, and comparing optimizers on it.
 
-:func:`train` draws mini-batches, computes the loss and gradient, asks the model for the curvature
-the optimizer needs (``optimizer.needs``), steps, and records a history; a progress bar shows the
-way (tqdm when it is installed, else a plain printed line every tenth of the run). All randomness
-(mini-batches, Monte-Carlo factors) comes from one :class:`numpy.random.Generator`, returned in
-the history, so a run saved with :func:`pyginger.checkpoint.save` and resumed continues
-bit-for-bit as if it had not stopped.
+:func:`train` runs :func:`pyginger.run.loop.run` on the network's objective
+(:class:`pyginger.run.objective.ModelObjective`: mini-batches, loss and gradient, the curvature
+the optimizer needs) and records a history; a progress bar shows the way
+(:mod:`pyginger.run.progress`: tqdm when it is installed, else a plain printed line every tenth
+of the run). All randomness (mini-batches, Monte-Carlo factors) comes from one
+:class:`numpy.random.Generator`, returned in the history, so a run saved with
+:func:`pyginger.checkpoint.save` and resumed continues bit-for-bit as if it had not stopped.
 """
 
 from __future__ import annotations
 
-import math
 import sys
-import time
 from collections.abc import Callable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
@@ -22,31 +21,15 @@ from scipy.sparse.linalg import LinearOperator
 
 from pyginger import _validation as _v
 from pyginger import optim as _optim
+from pyginger._validation import running as _vr
+from pyginger.run import loop as _loop
+from pyginger.run.objective import Batch, ModelObjective
+from pyginger.run.progress import make_bar
 
 if TYPE_CHECKING:
     from pyginger.nn.mlp import MLP
 
 __all__ = ["train", "compare", "summary_table", "evaluate", "curvature_for"]
-
-
-def _check_data(func, data):
-    if hasattr(data, "X") and hasattr(data, "y"):
-        return data.X, data.y
-    try:
-        X, y = data
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{func}: data must be a pair (X, y) (e.g. pyginger.nn.datasets.spirals()), "
-            f"got {type(data).__name__}"
-        ) from None
-    X = np.asarray(X)
-    y = np.asarray(y)
-    if X.ndim != 2 or y.shape[:1] != X.shape[:1]:
-        raise ValueError(
-            f"{func}: data must be (X, y) with X of shape (n, n_in) and y with n rows, got "
-            f"X {X.shape} and y {y.shape}"
-        )
-    return X, y
 
 
 def evaluate(
@@ -142,94 +125,10 @@ def curvature_for(
     True
     """
     func = "curvature_for"
-    if not isinstance(factor_kind, str) or factor_kind not in _v.FACTOR_KINDS:
-        raise ValueError(
-            f"{func}: factor_kind must be 'mc' | 'exact' | 'empirical', got {factor_kind!r}"
-        )
-    needs = optimizer.needs
-    if needs is None:
-        return None
-    if needs == "factor":
-        rng_arg = rng if factor_kind == "mc" else None
-        return model.ggn_factor(theta, X, y, kind=factor_kind, rng=rng_arg)
-    if needs == "ggn_operator":
-        d = model.num_params
-        return LinearOperator(
-            (d, d), matvec=lambda v: model.ggn_matvec(theta, X, v), dtype=np.float64
-        )
-    if needs == "ggn":
-        return model.ggn_factor(theta, X, y, kind="exact")
-    if needs == "kfac":
-        rng_arg = rng if factor_kind == "mc" else None
-        return _optim.kfac_factors(model, theta, X, y, kind=factor_kind, rng=rng_arg)
-    raise ValueError(f"{func}: optimizer needs {needs!r}, which this loop cannot provide")
-
-
-# ---------------------------------------------------------------------------------------------
-# Progress display: tqdm when installed, else a line every tenth of the run
-# ---------------------------------------------------------------------------------------------
-
-
-class _NoBar:
-    def update(self, loss):
-        pass
-
-    def close(self):
-        pass
-
-
-class _TextBar:
-    """Print ``desc: step/total  loss`` each time another tenth of the run is done."""
-
-    def __init__(self, total, desc, stream):
-        self.total, self.desc, self.stream = total, desc, stream
-        self.every = max(1, math.ceil(total / 10))
-        self.done, self.next_report, self.start = 0, self.every, time.perf_counter()
-
-    def update(self, loss):
-        self.done += 1
-        if self.done >= self.next_report or self.done == self.total:
-            elapsed = time.perf_counter() - self.start
-            print(
-                f"{self.desc}: {self.done}/{self.total} steps  loss {loss:.4g}  ({elapsed:.1f} s)",
-                file=self.stream,
-                flush=True,
-            )
-            self.next_report += self.every
-
-    def close(self):
-        pass
-
-
-class _TqdmBar:
-    def __init__(self, tqdm, total, desc, stream):
-        self.bar = tqdm(total=total, desc=desc, file=stream, leave=True, mininterval=0.2)
-
-    def update(self, loss):
-        self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-        self.bar.update(1)
-
-    def close(self):
-        self.bar.close()
-
-
-def _make_bar(progress, total, desc, stream):
-    if progress is False or progress is None:
-        return _NoBar()
-    if progress is True:
-        try:
-            from tqdm import tqdm
-        except ImportError:  # tqdm is optional
-            return _TextBar(total, desc, stream)
-        return _TqdmBar(tqdm, total, desc, stream)
-    if progress == "text":
-        return _TextBar(total, desc, stream)
-    raise ValueError(f"train: progress must be True, False or 'text', got {progress!r}")
-
-
-# ---------------------------------------------------------------------------------------------
-# The loop
-# ---------------------------------------------------------------------------------------------
+    _vr.check_factor_kind(func, factor_kind)
+    _vr.check_needs(func, optimizer.needs)
+    objective = ModelObjective(model, X, y, factor_kind=factor_kind)
+    return objective.curvature(optimizer.needs, theta, Batch(X, y, rng))
 
 
 def train(
@@ -340,126 +239,99 @@ def train(
     True
     """
     func = "train"
-    X, y = _check_data(func, data)
+    X, y = _vr.check_data(func, data)
     steps = _v.check_positive_int(func, "steps", steps, 0)
-    n = X.shape[0]
     if batch_size is not None:
         batch_size = _v.check_positive_int(func, "batch_size", batch_size, 1)
-        if batch_size >= n:
+        if batch_size >= X.shape[0]:
             batch_size = None
-    if not isinstance(factor_kind, str) or factor_kind not in _v.FACTOR_KINDS:
-        raise ValueError(
-            f"{func}: factor_kind must be 'mc' | 'exact' | 'empirical', got {factor_kind!r}"
-        )
+    _vr.check_factor_kind(func, factor_kind)
     if eval_every is None:
         eval_every = max(1, steps // 20)
     eval_every = _v.check_positive_int(func, "eval_every", eval_every, 1)
-    X_eval, y_eval = (X, y) if eval_data is None else _check_data(func, eval_data)
-    if not isinstance(optimizer, _optim.Optimizer):
-        raise TypeError(
-            f"{func}: optimizer must be a pyginger.optim.Optimizer (e.g. optim.ginger()), "
-            f"got {type(optimizer).__name__}"
-        )
+    eval_data = (X, y) if eval_data is None else _vr.check_data(func, eval_data)
+    _vr.check_optimizer(func, optimizer, _optim.Optimizer)
+    _vr.check_progress(func, progress)
+    if rng is not None:
+        _vr.check_generator(func, rng)
 
     theta = model.init(seed) if theta is None else np.array(theta, dtype=np.float64)
     state = optimizer.init(theta) if state is None else state
-    if rng is None:
-        rng = np.random.default_rng([int(seed), 1])
-    elif isinstance(rng, np.random.Generator):
-        rng = _copy_generator(rng)
-    else:
-        raise TypeError(f"{func}: rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    bar = _make_bar(progress, steps, desc or optimizer.name, stream or sys.stderr)
-
-    losses, grad_norms = [], []
-    eval_steps, eval_losses, eval_accs = [], [], []
-
-    def record_eval(k):
-        loss, acc = evaluate(model, theta, X_eval, y_eval)
-        eval_steps.append(k)
-        eval_losses.append(loss)
-        eval_accs.append(acc)
-
-    record_eval(0)
-    message, success, seconds, done = f"completed {steps} steps", True, 0.0, 0
+    rng = np.random.default_rng([int(seed), 1]) if rng is None else _copy_generator(rng)
+    objective = ModelObjective(model, X, y, batch_size=batch_size, factor_kind=factor_kind)
+    record = _Record(model, eval_data, steps, eval_every, callback)
+    record.evaluate(0, theta)
+    bar = make_bar(progress, steps, desc or optimizer.name, stream or sys.stderr)
     try:
-        for k in range(1, steps + 1):
-            start = time.perf_counter()
-            if batch_size is None:
-                Xb, yb = X, y
-            else:
-                idx = rng.choice(n, size=batch_size, replace=False)
-                Xb, yb = X[idx], y[idx]
-            # One seed per step for the curvature's randomness, drawn whether it is used or
-            # not: every optimizer then sees the same sequence of mini-batches.
-            factor_rng = np.random.default_rng(rng.integers(2**63))
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss, grad = model.loss_and_grad(theta, Xb, yb)
-            if not (math.isfinite(loss) and np.all(np.isfinite(grad))):
-                message, success = f"stopped at step {k}: non-finite loss or gradient", False
-                break
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                curvature = curvature_for(
-                    optimizer, model, theta, Xb, yb, factor_kind=factor_kind, rng=factor_rng
-                )
-            if isinstance(curvature, np.ndarray) and not np.all(np.isfinite(curvature)):
-                message, success = f"stopped at step {k}: non-finite curvature factor", False
-                break
-            try:
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    new_theta, new_state = optimizer.step(theta, grad, state, curvature)
-            except _v.CurvatureRangeError as exc:  # refused before the step changed anything
-                message, success = f"stopped at step {k}: {exc}", False
-                break
-            if not np.all(np.isfinite(new_theta)):
-                message = f"stopped at step {k}: the step produced non-finite values"
-                success = False
-                break
-            theta, state = new_theta, new_state
-            seconds += time.perf_counter() - start
-            done = k
-            losses.append(loss)
-            grad_norms.append(float(np.linalg.norm(grad)))
-            bar.update(loss)
-            if k % eval_every == 0 and k != steps:
-                record_eval(k)
-            if callback is not None:
-                try:
-                    callback(
-                        {
-                            "step": k,
-                            "loss": loss,
-                            "grad_norm": grad_norms[-1],
-                            "theta": theta.copy(),
-                        }
-                    )
-                except StopIteration:
-                    message = f"callback stopped the run after step {k}"
-                    break
+        out = _loop.run(
+            objective, optimizer, theta, state, rng, steps, on_step=lambda s: record.step(s, bar)
+        )
     finally:
         bar.close()
-    if not eval_steps or eval_steps[-1] != done:
-        record_eval(done)
-    is_classifier = eval_accs[-1] is not None
-    return {
-        "optimizer": optimizer.name,
-        "config": dict(optimizer.config),
-        "steps": done,
-        "loss": np.asarray(losses, dtype=np.float64),
-        "grad_norm": np.asarray(grad_norms, dtype=np.float64),
-        "eval_steps": np.asarray(eval_steps, dtype=np.int64),
-        "eval_loss": np.asarray(eval_losses, dtype=np.float64),
-        "eval_accuracy": np.asarray(eval_accs, dtype=np.float64) if is_classifier else None,
-        "final_loss": eval_losses[-1],
-        "final_accuracy": eval_accs[-1],
-        "seconds": seconds,
-        "seconds_per_step": seconds / done if done else float("nan"),
-        "success": success,
-        "message": message,
-        "theta": theta,
-        "state": state,
-        "rng": rng,
-    }
+    return record.history(optimizer, out, rng)
+
+
+#: ``train``'s message for each way a run ends (:class:`pyginger.run.loop.Stop`).
+_MESSAGES = {
+    None: "completed {steps} steps",
+    "objective": "stopped at step {k}: non-finite loss or gradient",
+    "curvature": "stopped at step {k}: non-finite curvature factor",
+    "range": "stopped at step {k}: {detail}",
+    "step": "stopped at step {k}: the step produced non-finite values",
+    "callback": "callback stopped the run after step {k}",
+}
+
+
+class _Record:
+    """``train``'s record: per-step loss and gradient norm, evaluations, progress, callback."""
+
+    def __init__(self, model, eval_data, steps, eval_every, callback):
+        self.model, self.eval_data, self.steps = model, eval_data, steps
+        self.eval_every, self.callback = eval_every, callback
+        self.per_step = _loop.History("loss", "grad_norm")
+        self.evals = _loop.History("step", "loss", "accuracy")
+
+    def evaluate(self, k, theta):
+        loss, acc = evaluate(self.model, theta, *self.eval_data)
+        self.evals.append(step=k, loss=loss, accuracy=acc)
+
+    def step(self, step, bar):
+        k, loss = step.k, step.evaluation.value
+        grad_norm = float(np.linalg.norm(step.evaluation.grad))
+        self.per_step.append(loss=loss, grad_norm=grad_norm)
+        bar.update(loss)
+        if k % self.eval_every == 0 and k != self.steps:
+            self.evaluate(k, step.theta)
+        if self.callback is not None:
+            info = {"step": k, "loss": loss, "grad_norm": grad_norm, "theta": step.theta.copy()}
+            self.callback(info)
+
+    def history(self, optimizer, out, rng):
+        done, stop = out.steps, out.stop
+        if self.evals.lists["step"][-1] != done:
+            self.evaluate(done, out.theta)
+        k, kind, detail = (0, None, "") if stop is None else stop
+        accuracies = self.evals.lists["accuracy"]
+        losses = self.evals.lists["loss"]
+        return {
+            "optimizer": optimizer.name,
+            "config": dict(optimizer.config),
+            "steps": done,
+            "loss": self.per_step.array("loss"),
+            "grad_norm": self.per_step.array("grad_norm"),
+            "eval_steps": self.evals.array("step", np.int64),
+            "eval_loss": self.evals.array("loss"),
+            "eval_accuracy": None if accuracies[-1] is None else self.evals.array("accuracy"),
+            "final_loss": losses[-1],
+            "final_accuracy": accuracies[-1],
+            "seconds": out.seconds,
+            "seconds_per_step": out.seconds / done if done else float("nan"),
+            "success": kind in (None, "callback"),
+            "message": _MESSAGES[kind].format(steps=self.steps, k=k, detail=detail),
+            "theta": out.theta,
+            "state": out.state,
+            "rng": rng,
+        }
 
 
 def _copy_generator(rng):

@@ -24,6 +24,9 @@ from pyginger import _validation as _v
 from pyginger import core
 from pyginger._validation.theory import FACTOR_BATCH
 from pyginger._validation.theory import check_real as _real
+from pyginger.run import loop as _loop
+from pyginger.run.objective import ProblemObjective
+from pyginger.run.plain import PreconditionedSGD
 from pyginger.theory.bounds import (
     admissible_step_size,
     bound,
@@ -64,14 +67,17 @@ def preconditioned_sgd(
 ) -> OptimizeResult:
     r"""Run :math:`x_{t+1} = x_t - \eta P_t g_t` (Ginger's :math:`P_t`) and record the run.
 
-    At step :math:`t`: draw the factor's samples and update the state with
-    :math:`F_t = F(x_t)` (:func:`pyginger.update`), so :math:`P_t` is the inverse after this
-    update; then draw the gradient's mini-batch (uniform with replacement) and step with
-    :func:`pyginger.solve`. With ``factor_batch="independent"`` (default) the two draws are
-    independent, so :math:`P_t` is independent of :math:`g_t`'s noise given the past: the
-    theorem applies. ``"same"`` reuses the gradient's batch for the factor, as the authors' code
-    does (a Monte-Carlo factor from the same images); :math:`P_t` then depends on that noise and
-    the theorem as stated does not apply.
+    At step :math:`t`: draw the gradient's mini-batch, then the factor's samples (both uniform
+    with replacement); update the state with :math:`F_t = F(x_t)` (:func:`pyginger.update`), so
+    :math:`P_t` is the inverse after this update; then step with :func:`pyginger.solve`. With
+    ``factor_batch="independent"`` (default) the two draws are independent, so :math:`P_t` is
+    independent of :math:`g_t`'s noise given the past: the theorem applies. ``"same"`` reuses the
+    gradient's batch for the factor, as the authors' code does (a Monte-Carlo factor from the
+    same images); :math:`P_t` then depends on that noise and the theorem as stated does not
+    apply.
+
+    The run goes through :func:`pyginger.run.loop.run`: a non-finite iterate or objective stops
+    it (``success=False``), keeping the last finite iterate and its state.
 
     Parameters
     ----------
@@ -115,8 +121,8 @@ def preconditioned_sgd(
         exact gradients), ``descent_smoothness`` and ``descent_smoothness_error``
         (:func:`descent_smoothness` with its rounding bound),
         ``orthogonality`` (:func:`pyginger.orthogonality_error` of each state), ``state`` (the
-        final GingerState), ``step_size``; with ``record_stream``, ``factors`` and
-        ``gradients`` (lists).
+        GingerState of the last accepted step), ``step_size``; with ``record_stream``,
+        ``factors`` and ``gradients`` (lists).
 
     Raises
     ------
@@ -145,7 +151,6 @@ def preconditioned_sgd(
     rank = _v.check_rank(func, rank, d)
     beta = _v.check_beta(func, beta)
     _v.check_choice(func, "factor_batch", factor_batch, FACTOR_BATCH)
-    n = int(problem.num_samples)
     if batch_size is not None:
         batch_size = _v.check_positive_int(func, "batch_size", batch_size)
     if factor_batch_size is not None:
@@ -156,81 +161,103 @@ def preconditioned_sgd(
             f"None or batch_size={batch_size}, got {factor_batch_size}"
         )
     fb = factor_batch_size if factor_batch_size is not None else batch_size
-    rng = np.random.default_rng(seed)
-    state = core.init(d, rank, damping=damping)
-
-    values, g2, xs, grads = [], [], [x.copy()], []
-    sig, lmin, lmax, fnorms, var, orth = [], [], [], [], [], []
-    factors, sgrads = [], []
-    success, message = True, "completed all steps"
-    f, g = problem.value_and_grad(x)
-    values.append(f)
-    grads.append(g)
-    g2.append(float(g @ g))
-    for _ in range(steps):
-        idx = rng.integers(n, size=batch_size) if batch_size is not None else None
-        if factor_batch == "same":
-            fidx = idx
-        else:
-            fidx = rng.integers(n, size=fb) if fb is not None else None
-        F = problem.factor(x, fidx)
-        state = core.update(state, F, beta=beta, form=form)
-        gt = g if idx is None else problem.batch_grad(x, idx)
-        x = x - eta * core.solve(state, gt)
-        lo, hi = preconditioner_spectrum(state)
-        sig.append(float(np.max(state.sigma)))
-        lmin.append(lo)
-        lmax.append(hi)
-        fnorms.append(float(np.linalg.norm(F, 2)))
-        var.append(0.0 if idx is None else problem.gradient_variance(xs[-1], batch_size))
-        orth.append(core.orthogonality_error(state))
-        if record_stream:
-            factors.append(F)
-            sgrads.append(gt)
-        if not np.all(np.isfinite(x)):
-            success, message = False, f"iterate became non-finite at step {len(sig)}"
-            break
-        f, g = problem.value_and_grad(x)
-        if not (math.isfinite(f) and np.all(np.isfinite(g))):
-            success, message = False, f"objective became non-finite at step {len(sig)}"
-            break
-        xs.append(x.copy())
-        values.append(f)
-        grads.append(g)
-        g2.append(float(g @ g))
-    nit = len(values) - 1
-    iterates = np.array(xs)
-    values_a = np.array(values)
-    grads_a = np.array(grads)
-    if nit >= 1:
-        L_eff, L_err = descent_smoothness(values_a, grads_a, iterates, return_error=True)
-    else:
-        L_eff, L_err = np.zeros(0), np.zeros(0)
-    res = OptimizeResult(
-        x=iterates[-1],
-        fun=float(values_a[-1]),
-        nit=nit,
-        success=success,
-        message=message,
-        losses=values_a,
-        grad_sq_norms=np.array(g2),
-        iterates=iterates,
-        grads=grads_a,
-        sigma_max=np.array(sig[:nit]),
-        lam_min=np.array(lmin[:nit]),
-        lam_max=np.array(lmax[:nit]),
-        factor_norms=np.array(fnorms[:nit]),
-        variances=np.array(var[:nit]),
-        descent_smoothness=L_eff,
-        descent_smoothness_error=L_err,
-        orthogonality=np.array(orth[:nit]),
-        state=state,
-        step_size=eta,
+    objective = ProblemObjective(
+        problem, batch_size=batch_size, factor_batch_size=fb, same_batch=factor_batch == "same"
     )
-    if record_stream:
-        res.factors = factors[:nit]
-        res.gradients = sgrads[:nit]
-    return res
+    sgd = PreconditionedSGD(eta, rank=rank, damping=damping, beta=beta, form=form)
+    record = _SGDRecord(problem, objective, batch_size, record_stream)
+    record.start(x)
+    out = _loop.run(
+        objective,
+        sgd,
+        x,
+        sgd.init(x),
+        np.random.default_rng(seed),
+        steps,
+        accept=record.accept,
+        on_step=record.step,
+    )
+    return record.result(out, eta)
+
+
+class _SGDRecord:
+    """What :func:`preconditioned_sgd` records at each accepted step, and its result."""
+
+    #: The message for each way a run stops early (:class:`pyginger.run.loop.Stop`).
+    MESSAGES = {
+        "objective": "objective became non-finite at step {k}",
+        "rejected": "objective became non-finite at step {k}",
+        "step": "iterate became non-finite at step {k}",
+        "curvature": "factor became non-finite at step {k}",
+        "range": "step {k}: {detail}",
+    }
+
+    def __init__(self, problem, objective, batch_size, record_stream):
+        self.problem, self.objective = problem, objective
+        self.batch_size, self.record_stream = batch_size, record_stream
+        self.at = _loop.History("iterates", "losses", "grads", "grad_sq_norms")
+        self.steps = _loop.History(
+            "sigma_max", "lam_min", "lam_max", "factor_norms", "variances", "orthogonality"
+        )
+        self.factors, self.gradients = [], []
+
+    def start(self, x):
+        f, g = self.objective.exact(x)
+        self.at.append(iterates=x.copy(), losses=f, grads=g, grad_sq_norms=float(g @ g))
+
+    def accept(self, x):
+        f, g = self.objective.exact(x)
+        return None if math.isfinite(f) and np.all(np.isfinite(g)) else "objective"
+
+    def step(self, step):
+        state, F, idx = step.state, step.curvature, step.evaluation.batch[0]
+        lo, hi = preconditioner_spectrum(state)
+        variance = (
+            0.0
+            if idx is None
+            else self.problem.gradient_variance(step.theta_before, self.batch_size)
+        )
+        self.steps.append(
+            sigma_max=float(np.max(state.sigma)),
+            lam_min=lo,
+            lam_max=hi,
+            factor_norms=float(np.linalg.norm(F, 2)),
+            variances=variance,
+            orthogonality=core.orthogonality_error(state),
+        )
+        if self.record_stream:
+            self.factors.append(F)
+            self.gradients.append(step.evaluation.grad)
+        self.start(step.theta)
+
+    def result(self, out, eta):
+        nit, stop = out.steps, out.stop
+        iterates, values, grads = (self.at.array(k) for k in ("iterates", "losses", "grads"))
+        if nit >= 1:
+            L_eff, L_err = descent_smoothness(values, grads, iterates, return_error=True)
+        else:
+            L_eff, L_err = np.zeros(0), np.zeros(0)
+        res = OptimizeResult(
+            x=iterates[-1],
+            fun=float(values[-1]),
+            nit=nit,
+            success=stop is None,
+            message="completed all steps"
+            if stop is None
+            else self.MESSAGES[stop.kind].format(k=stop.step, detail=stop.detail),
+            losses=values,
+            grad_sq_norms=self.at.array("grad_sq_norms"),
+            iterates=iterates,
+            grads=grads,
+            **{name: self.steps.array(name) for name in self.steps.lists},
+            descent_smoothness=L_eff,
+            descent_smoothness_error=L_err,
+            state=out.state,
+            step_size=eta,
+        )
+        if self.record_stream:
+            res.factors, res.gradients = self.factors, self.gradients
+        return res
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,6 +310,66 @@ def _standard_error(samples):
 
 def _replicate_seeds(seed, replicates):
     return np.random.SeedSequence(seed).spawn(replicates)
+
+
+def _runs(problem, x0, seeds, **options):
+    """Return one :func:`preconditioned_sgd` run per seed (anything ``default_rng`` takes)."""
+    return [
+        preconditioned_sgd(problem, x0, seed=np.random.default_rng(seed), **options)
+        for seed in seeds
+    ]
+
+
+def _step_size(func, constants, step_size):
+    """Return ``step_size`` checked, or the admissible one when it is None."""
+    if step_size is None:
+        return constants["admissible_step_size"]
+    return _real(func, "step_size", step_size, positive=True)
+
+
+def _check_horizons(func, horizons):
+    """Return the distinct horizons sorted, at least two, each ``>= 1``."""
+    try:
+        Ts = [int(t) for t in horizons]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{func}: horizons must be a sequence of integers, got {horizons!r}"
+        ) from None
+    if len(set(Ts)) < 2 or min(Ts) < 1:
+        raise ValueError(
+            f"{func}: horizons must hold at least two distinct integers >= 1, got {Ts}"
+        )
+    return np.array(sorted(set(Ts)))
+
+
+def _rate_exact(func, problem, x0, Ts, eta, seed, options):
+    """One exact-gradient run of ``max(Ts)`` steps: the min and mean of its first ``T``."""
+    (run,) = _runs(problem, x0, [seed], steps=int(Ts[-1]), step_size=eta, **options)
+    g2 = run.grad_sq_norms
+    if run.nit < Ts[-1]:
+        raise ValueError(f"{func}: the run stopped early ({run.message})")
+    minimum = np.array([g2[:T].min() for T in Ts])
+    average = np.array([g2[:T].mean() for T in Ts])
+    zeros = np.zeros(Ts.shape)
+    return minimum, average, np.full(Ts.shape, eta), zeros, zeros
+
+
+def _rate_stochastic(problem, x0, Ts, replicates, seed, kw, options):
+    """Fresh tuned runs per horizon: replicate means and standard errors of the min and mean."""
+    out = {k: [] for k in ("minimum", "average", "etas", "min_se", "avg_se")}
+    seeds = _replicate_seeds(seed, Ts.size * replicates)
+    for i, T in enumerate(Ts):
+        eta_T = tuned_step_size(int(T), **kw)
+        mine = seeds[i * replicates : (i + 1) * replicates]
+        runs = _runs(problem, x0, mine, steps=int(T), step_size=eta_T, **options)
+        mins = [run.grad_sq_norms[:T].min() for run in runs]
+        avgs = [run.grad_sq_norms[:T].mean() for run in runs]
+        out["minimum"].append(np.mean(mins))
+        out["average"].append(np.mean(avgs))
+        out["etas"].append(eta_T)
+        out["min_se"].append(_standard_error(mins))
+        out["avg_se"].append(_standard_error(avgs))
+    return tuple(np.array(out[k]) for k in ("minimum", "average", "etas", "min_se", "avg_se"))
 
 
 def bound_experiment(
@@ -364,28 +451,11 @@ def bound_experiment(
     func = "bound_experiment"
     replicates = _v.check_positive_int(func, "replicates", replicates)
     c = _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size, damping)
-    eta = (
-        c["admissible_step_size"]
-        if step_size is None
-        else _real(func, "step_size", step_size, positive=True)
+    eta = _step_size(func, c, step_size)
+    options = dict(rank=rank, damping=damping, beta=beta, batch_size=batch_size, **run_options)
+    runs = _runs(
+        problem, x0, _replicate_seeds(seed, replicates), steps=steps, step_size=eta, **options
     )
-    runs = []
-    for ss in _replicate_seeds(seed, replicates):
-        runs.append(
-            preconditioned_sgd(
-                problem,
-                x0,
-                steps=steps,
-                step_size=eta,
-                rank=rank,
-                damping=damping,
-                beta=beta,
-                batch_size=batch_size,
-                seed=np.random.default_rng(ss),
-                **run_options,
-            )
-        )
-    success = all(r.success for r in runs)
     n = min(r.nit for r in runs)
     g2 = np.array([r.grad_sq_norms[: max(n, 1)] for r in runs])
     check = check_bound(
@@ -397,27 +467,25 @@ def bound_experiment(
         variance=c["variance"],
         gap=c["gap"],
     )
+    ran = [r for r in runs if r.nit > 0]
     spec = [
         check_spectrum(
             r.sigma_max, r.factor_norms, damping=damping, beta=beta, factor_bound=c["factor_bound"]
         )
-        for r in runs
-        if r.nit > 0
+        for r in ran
     ]
     return OptimizeResult(
         check=check,
         constants=c,
         step_size=eta,
         spectrum_holds=all(s.all_hold for s in spec),
-        min_lam_min=float(min(np.min(r.lam_min) for r in runs if r.nit > 0)),
+        min_lam_min=float(min(np.min(r.lam_min) for r in ran)),
         max_descent_smoothness=float(
-            max(
-                np.max(r.descent_smoothness - r.descent_smoothness_error) for r in runs if r.nit > 0
-            )
+            max(np.max(r.descent_smoothness - r.descent_smoothness_error) for r in ran)
         ),
-        max_variance=float(max(np.max(r.variances) for r in runs if r.nit > 0)),
-        max_orthogonality=float(max(np.max(r.orthogonality) for r in runs if r.nit > 0)),
-        success=success,
+        max_variance=float(max(np.max(r.variances) for r in ran)),
+        max_orthogonality=float(max(np.max(r.orthogonality) for r in ran)),
+        success=all(r.success for r in runs),
         runs=runs,
     )
 
@@ -494,84 +562,23 @@ def rate_experiment(
     (-0.5, True)
     """
     func = "rate_experiment"
-    try:
-        Ts = [int(t) for t in horizons]
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{func}: horizons must be a sequence of integers, got {horizons!r}"
-        ) from None
-    if len(set(Ts)) < 2 or min(Ts) < 1:
-        raise ValueError(
-            f"{func}: horizons must hold at least two distinct integers >= 1, got {Ts}"
-        )
-    Ts = np.array(sorted(set(Ts)))
+    Ts = _check_horizons(func, horizons)
     replicates = _v.check_positive_int(func, "replicates", replicates)
     c = _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size, damping)
-    kw = dict(
-        smoothness=c["smoothness"],
-        lam_min=c["lam_min"],
-        lam_max=c["lam_max"],
-        variance=c["variance"],
-        gap=c["gap"],
-    )
+    kw = {k: c[k] for k in ("smoothness", "lam_min", "lam_max", "variance", "gap")}
+    options = dict(rank=rank, damping=damping, beta=beta, **run_options)
     if batch_size is None:
-        eta = (
-            c["admissible_step_size"]
-            if step_size is None
-            else _real(func, "step_size", step_size, positive=True)
-        )
-        run = preconditioned_sgd(
-            problem,
-            x0,
-            steps=int(Ts[-1]),
-            step_size=eta,
-            rank=rank,
-            damping=damping,
-            beta=beta,
-            seed=seed,
-            **run_options,
-        )
-        g2 = run.grad_sq_norms
-        if run.nit < Ts[-1]:
-            raise ValueError(f"{func}: the run stopped early ({run.message})")
-        minimum = np.array([g2[:T].min() for T in Ts])
-        average = np.array([g2[:T].mean() for T in Ts])
-        etas = np.full(Ts.shape, eta)
-        min_se = avg_se = np.zeros(Ts.shape)
+        eta = _step_size(func, c, step_size)
+        rates = _rate_exact(func, problem, x0, Ts, eta, seed, options)
     else:
         if step_size is not None:
             raise ValueError(
                 f"{func}: step_size applies to exact gradients only; mini-batch runs use "
                 "tuned_step_size"
             )
-        minimum, average, etas, min_se, avg_se = [], [], [], [], []
-        seeds = _replicate_seeds(seed, Ts.size * replicates)
-        for i, T in enumerate(Ts):
-            eta_T = tuned_step_size(int(T), **kw)
-            mins, avgs = [], []
-            for r in range(replicates):
-                run = preconditioned_sgd(
-                    problem,
-                    x0,
-                    steps=int(T),
-                    step_size=eta_T,
-                    rank=rank,
-                    damping=damping,
-                    beta=beta,
-                    batch_size=batch_size,
-                    seed=np.random.default_rng(seeds[i * replicates + r]),
-                    **run_options,
-                )
-                g2 = run.grad_sq_norms[:T]
-                mins.append(g2.min())
-                avgs.append(g2.mean())
-            minimum.append(np.mean(mins))
-            average.append(np.mean(avgs))
-            etas.append(eta_T)
-            min_se.append(_standard_error(mins))
-            avg_se.append(_standard_error(avgs))
-        minimum, average, etas = np.array(minimum), np.array(average), np.array(etas)
-        min_se, avg_se = np.array(min_se), np.array(avg_se)
+        options["batch_size"] = batch_size
+        rates = _rate_stochastic(problem, x0, Ts, replicates, seed, kw, options)
+    minimum, average, etas, min_se, avg_se = rates
     rhs = np.array([bound(int(T), step_size=float(e), **kw) for T, e in zip(Ts, etas, strict=True)])
     # Standard error of a fitted slope by linear propagation: the slope is sum_i w_i log v_i with
     # w_i = (log T_i - mean) / sum (log T - mean)^2, and log v_i has standard error se_i / v_i.
@@ -661,19 +668,10 @@ def violation_experiment(
         )
     c = _constants(func, problem, x0, smoothness, factor_bound, None, None, damping)
     checks, diverged, final_g2, max_L = [], [], [], []
+    options = dict(steps=steps, rank=rank, damping=damping, beta=beta, **run_options)
     for kappa in kappas:
         eta = float(kappa) * c["admissible_step_size"]
-        run = preconditioned_sgd(
-            problem,
-            x0,
-            steps=steps,
-            step_size=eta,
-            rank=rank,
-            damping=damping,
-            beta=beta,
-            seed=seed,
-            **run_options,
-        )
+        (run,) = _runs(problem, x0, [seed], step_size=eta, **options)
         g2 = run.grad_sq_norms
         if not run.success:
             # Divergence: count the remaining steps as infinitely far from stationary.
