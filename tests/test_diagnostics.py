@@ -213,7 +213,7 @@ def test_float32_state_against_the_float64_shadow(form):
         (
             dict(factors=[np.ones(3)], form="dense"),
             ValueError,
-            r"shadow_replay: form must be 'curvature' \| 'inverse', got 'dense'",
+            r"shadow_replay: form must be 'curvature' \| 'inverse' \| 'reference', got 'dense'",
         ),
     ],
 )

@@ -455,7 +455,7 @@ def test_init_rejects_bad_input(kwargs, error, match):
             np.ones(5),
             {"form": "sherman"},
             ValueError,
-            "update: form must be 'curvature' | 'inverse', got 'sherman'",
+            "update: form must be 'curvature' | 'inverse' | 'reference', got 'sherman'",
         ),
         (
             np.ones(5),

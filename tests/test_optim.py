@@ -416,7 +416,7 @@ def test_reference_preset_and_schedule():
         (
             lambda: optim.ginger(form="qr"),
             ValueError,
-            r"ginger: form must be 'curvature' \| 'inverse'",
+            r"ginger: form must be 'curvature' \| 'inverse' \| 'reference'",
         ),
         (lambda: optim.ginger(debias="yes"), TypeError, r"ginger: debias must be True or False"),
         (lambda: optim.ginger(blocks=3), TypeError, r"ginger: blocks must be None, a dict"),
