@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from cases import EXACT_GINGER_CASES, GINGER_CASES
 from hypothesis import HealthCheck, settings
 
 # Deterministic property tests: the same examples on every run and machine (SciPy's approach).
@@ -50,3 +51,15 @@ def xp(request):
 def backend(request):
     """Kernel implementation for NumPy arrays: Numba kernels or their pure twins."""
     return request.param
+
+
+@pytest.fixture(params=EXACT_GINGER_CASES)
+def exact_case(request):
+    """A named stream that nothing truncates (``cases.GINGER_CASES``)."""
+    return GINGER_CASES[request.param]
+
+
+@pytest.fixture(scope="module")
+def small_state():
+    """The state of the ``block_truncated`` stream: truncated, so only its own matrix is exact."""
+    return GINGER_CASES["block_truncated"].run()
