@@ -232,10 +232,11 @@ def test_orthogonality_stays_at_machine_precision_over_many_updates():
 @pytest.mark.parametrize(("d", "tau", "k"), [(7, 4, 1), (20, 16, 1), (20, 10, 3)])
 def test_drift_does_not_compound_between_reorthonormalizations(d, tau, k):
     # With beta = 0 every update replaces the state by the span of [U, residual], and the
-    # residual's factor |f|^2 / s^2 >= 1 multiplies U's drift each time (lowrank.GRAM_MIN): an
-    # update must not let that compound. 99 updates (the re-orthonormalization comes at 100)
-    # each add rounding of ~sqrt(tau + k) eps; a random walk of 99 such steps stays ~100 eps,
-    # so 1e3 eps leaves room while catching compounding (it reached 1.8e9 eps for d = 7).
+    # residual's factor |f|^2 / s^2 >= 1 multiplies U's drift each time (GRAM_MIN in
+    # pyginger/core/rank_update.py): an update must not let that compound. 99 updates (the
+    # re-orthonormalization comes at 100) each add rounding of ~sqrt(tau + k) eps; a random
+    # walk of 99 such steps stays ~100 eps, so 1e3 eps leaves room while catching compounding
+    # (it reached 1.8e9 eps for d = 7).
     worst = 0.0
     for seed in range(10):
         rng = np.random.default_rng(seed)
