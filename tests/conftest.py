@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from cases import EXACT_GINGER_CASES, GINGER_CASES
 from hypothesis import HealthCheck, settings
 
 import pyginger
@@ -59,3 +60,15 @@ def algorithm_counts():
     """Count, for one test, which update algorithms and eigensolvers the core ran."""
     with pyginger.core.count_algorithms() as counts:
         yield counts
+
+
+@pytest.fixture(params=EXACT_GINGER_CASES)
+def exact_case(request):
+    """A named stream that nothing truncates (``cases.GINGER_CASES``)."""
+    return GINGER_CASES[request.param]
+
+
+@pytest.fixture(scope="module")
+def small_state():
+    """The state of the ``block_truncated`` stream: truncated, so only its own matrix is exact."""
+    return GINGER_CASES["block_truncated"].run()

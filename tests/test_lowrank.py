@@ -4,12 +4,18 @@ Tolerance reasoning used below. Every update is a backward-stable orthogonal tra
 plus a symmetric eigensolve, so one step perturbs the represented matrix by about
 c * eps * ||G|| with c a small multiple of sqrt(tau + k). Errors in G_gamma^{-1} are then
 amplified by its condition number kappa = (gamma + sigma_max) / gamma. The tests choose gamma and
-the data so that kappa * eps stays far below the asserted bound.
+the data so that kappa * eps stays far below the asserted bound. Where a state is compared with
+its exact matrix, ``pyginger.testing.compare_state`` does it, and takes the backward error
+(relative to ||G_gamma||) as its tolerance: it scales the checks of the inverse by kappa itself.
+The streams and the state shared by several tests are named cases (``cases.GINGER_CASES``,
+served by the fixtures of ``conftest.py``).
 """
 
 import numpy as np
 import pytest
 import scipy.linalg
+from cases import factors as make_factors
+from cases import run
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
@@ -18,22 +24,10 @@ from scipy.sparse.linalg import cg, eigsh
 import pyginger
 from pyginger import dense
 from pyginger._backend import to_host
-from pyginger.testing import assert_state_invariants, compare_operator, subspace_distance
+from pyginger.testing import assert_state_invariants, compare_state, subspace_distance
 
 EPS64 = np.finfo(np.float64).eps
 EPS32 = np.finfo(np.float32).eps
-
-
-def _factors(rng, d, k, count, dtype=np.float64):
-    shape = (d,) if k == 1 else (d, k)
-    return [rng.standard_normal(shape).astype(dtype) for _ in range(count)]
-
-
-def _run(xp, factors, rank, *, damping, beta, form="curvature", backend=None, dtype=None):
-    state = pyginger.init(factors[0].shape[0], rank, damping=damping, dtype=dtype, xp=xp)
-    for F in factors:
-        state = pyginger.update(state, xp.asarray(F), beta=beta, form=form, backend=backend)
-    return state
 
 
 def _backend_for(xp, backend):
@@ -48,19 +42,21 @@ def _backend_for(xp, backend):
 
 
 @pytest.mark.parametrize("form", ["curvature", "inverse"])
-@pytest.mark.parametrize("k", [1, 3])
-def test_exact_while_total_rank_fits(xp, backend, form, k):
+def test_exact_while_total_rank_fits(xp, backend, form, exact_case):
     backend = _backend_for(xp, backend)
-    rng = np.random.default_rng(1)
-    d, tau, gamma, beta = 30, 6, 1e-2, 0.9
-    factors = _factors(rng, d, k, tau // k)
-    state = _run(xp, factors, tau, damping=gamma, beta=beta, form=form, backend=backend)
-    exact = dense.damped_inverse(dense.ema_ggn(factors, beta), gamma)
-    approx = to_host(pyginger.to_dense(state, inverse=True))
-    # The contract: <= 1e-10 relative while nothing is truncated. Expected error: kappa * eps
-    # with kappa <= (gamma + ||G||) / gamma ~ 1e3 here, i.e. ~1e-13; the bound leaves room for
-    # the inverse form's extra eps * sigma / gamma.
-    assert np.linalg.norm(approx - exact) <= 1e-10 * np.linalg.norm(exact)
+    case = exact_case
+    state = case.run(xp, form=form, backend=backend)
+    exact = dense.ema_ggn(case.factors(), case.beta)
+    # The contract: exact to rounding while nothing is truncated. Each update is backward
+    # stable, ~ sqrt(tau + k) eps = 3 eps relative to ||G_gamma||, and the <= 6 updates add up:
+    # 50 eps (measured: 3.4 eps). The inverse form maps back through 1 / (1 - gamma s), which
+    # costs eps * sigma / gamma relative per update (docs/mathematics.md), so count * eps *
+    # ||G|| / gamma in all, times 10 for the constants (||G|| / gamma ~ 4e2 here; measured:
+    # 1.3 eps ||G|| / gamma).
+    rtol = 50 * EPS64
+    if form == "inverse":
+        rtol = 10 * case.count * EPS64 * np.linalg.norm(exact, 2) / case.damping
+    compare_state(state, exact, rtol=rtol, backend=backend)
     assert_state_invariants(state, atol=100 * EPS64)
 
 
@@ -70,8 +66,8 @@ def test_first_update_from_identity_init_is_exact():
     assert_allclose(pyginger.to_dense(state), 0.3 * np.eye(7), rtol=0, atol=0)
     f = np.arange(1.0, 8.0)
     state = pyginger.update(state, f, beta=0.25)
-    expected = 0.75 * np.outer(f, f) + 0.3 * np.eye(7)
-    assert_allclose(pyginger.to_dense(state), expected, rtol=0, atol=50 * EPS64 * f @ f)
+    # One rank-one update: a normalization of f and a 2 x 2 eigenproblem, each a few eps.
+    compare_state(state, 0.75 * np.outer(f, f), rtol=50 * EPS64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,7 +87,7 @@ def long_stream():
 def test_truncated_eigenvalues_match_dense_replay(xp, backend, long_stream):
     backend = _backend_for(xp, backend)
     tau, beta, gamma = 5, 0.95, 1e-3
-    state = _run(xp, long_stream, tau, damping=gamma, beta=beta, backend=backend)
+    state = run(xp, long_stream, tau, damping=gamma, beta=beta, backend=backend)
     replay = dense.truncated_replay(long_stream, tau, beta)
     lam, V = scipy.linalg.eigh(replay)
     lam, V = lam[::-1][:tau], V[:, ::-1][:, :tau]
@@ -103,13 +99,17 @@ def test_truncated_eigenvalues_match_dense_replay(xp, backend, long_stream):
     gap = (lam[-1] - np.linalg.eigvalsh(replay)[::-1][tau]) / lam[0]
     assert subspace_distance(to_host(state.U), V) <= 1e-9 / gap
     assert_state_invariants(state, atol=1e-13)
+    # The matrix: the same ~ 20 eps ||G|| of rounding as for the eigenvalues, which each
+    # truncation passes on amplified by at most ~ 1 / gap (it keeps a subspace that moves by
+    # eps / gap): 1e-12 / gap (measured: 22 eps, i.e. 5e-15).
+    compare_state(state, replay, rtol=1e-12 / gap, backend=backend)
 
 
 def test_both_forms_agree_when_damping_is_not_tiny(long_stream):
     tau, beta = 5, 0.95
     for gamma in [1e-3, 1e-1]:
-        a = _run(np, long_stream, tau, damping=gamma, beta=beta, form="curvature")
-        b = _run(np, long_stream, tau, damping=gamma, beta=beta, form="inverse")
+        a = run(np, long_stream, tau, damping=gamma, beta=beta, form="curvature")
+        b = run(np, long_stream, tau, damping=gamma, beta=beta, form="inverse")
         # The inverse form's map back costs eps * sigma / gamma relative: <= 1e-16 * 1 / 1e-3.
         assert_allclose(b.sigma, a.sigma, rtol=1e-9, atol=1e-9 * a.sigma[0])
         assert subspace_distance(a.U, b.U) <= 1e-7
@@ -121,10 +121,10 @@ def test_small_damping_float32_curvature_form_stable_inverse_form_not():
     # so it loses every digit; the curvature form never divides by gamma.
     rng = np.random.default_rng(3)
     d, tau, gamma, beta = 40, 6, 1e-8, 0.9
-    factors = _factors(rng, d, 1, 5, dtype=np.float32)
+    factors = make_factors(rng, d, 1, 5, dtype=np.float32)
     exact = np.sort(np.linalg.eigvalsh(dense.ema_ggn(factors, beta)))[::-1][:5]
-    curv = _run(np, factors, tau, damping=gamma, beta=beta, dtype=np.float32)
-    inv = _run(np, factors, tau, damping=gamma, beta=beta, form="inverse", dtype=np.float32)
+    curv = run(np, factors, tau, damping=gamma, beta=beta, dtype=np.float32)
+    inv = run(np, factors, tau, damping=gamma, beta=beta, form="inverse", dtype=np.float32)
     assert curv.sigma.dtype == np.float32 and inv.sigma.dtype == np.float32
     rel_curv = np.max(np.abs(curv.sigma[:5] - exact) / exact)
     rel_inv = np.max(np.abs(inv.sigma[:5] - exact) / exact)
@@ -139,43 +139,15 @@ def test_small_damping_float32_curvature_form_stable_inverse_form_not():
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def small_state():
-    rng = np.random.default_rng(11)
-    return _run(np, _factors(rng, 25, 2, 8), 6, damping=0.05, beta=0.8)
-
-
-def test_solve_and_matvec_match_dense(xp, backend, small_state):
+def test_every_way_of_applying_a_state_matches_its_matrix(xp, backend, small_state):
+    # A truncated state: its own matrix gamma I + U diag(sigma) U^T is the reference. matvec,
+    # solve (Woodbury), both dense forms, the operators, trace and logdet are each a few
+    # backward-stable products with U (tau = 6, d = 25): ~ sqrt(d) eps relative, so 20 eps;
+    # compare_state scales the inverse's bound by kappa = ||G_gamma|| / gamma itself.
     backend = _backend_for(xp, backend)
     state = small_state._replace(U=xp.asarray(small_state.U), sigma=xp.asarray(small_state.sigma))
-    G = to_host(pyginger.to_dense(state))
-    rng = np.random.default_rng(0)
-    kappa = np.linalg.cond(G)
-    for shape in [(25,), (25, 4)]:
-        v = rng.standard_normal(shape)
-        x = to_host(pyginger.solve(state, xp.asarray(v), backend=backend))
-        assert x.shape == shape
-        # Backward-stable Woodbury: relative error <= c * kappa * eps.
-        assert_allclose(x, np.linalg.solve(G, v), rtol=0, atol=10 * kappa * EPS64 * np.abs(x).max())
-        y = to_host(pyginger.matvec(state, xp.asarray(v), backend=backend))
-        assert_allclose(y, G @ v, rtol=0, atol=100 * EPS64 * np.abs(G).max() * np.abs(v).max())
-
-
-def test_to_dense_inverse_is_inverse(small_state):
-    G = pyginger.to_dense(small_state)
-    Ginv = pyginger.to_dense(small_state, inverse=True)
-    kappa = np.linalg.cond(G)
-    assert_allclose(G @ Ginv, np.eye(25), rtol=0, atol=10 * kappa * EPS64)
-
-
-@pytest.mark.parametrize("inverse", [True, False])
-def test_linear_operator_matches_dense(small_state, inverse):
-    op = pyginger.aslinearoperator(small_state, inverse=inverse)
-    M = pyginger.to_dense(small_state, inverse=inverse)
-    compare_operator(op, M, rtol=1e-12, atol=1e-12 * np.abs(M).max())
-    lam = np.linalg.eigvalsh(M)
-    assert op.trace() == pytest.approx(np.trace(M), rel=1e-12)
-    assert op.logdet() == pytest.approx(np.sum(np.log(lam)), rel=1e-12, abs=1e-10)
+    U, sigma = small_state.U, small_state.sigma
+    compare_state(state, (U * sigma) @ U.T, rtol=20 * EPS64, backend=backend)
 
 
 def test_linear_operator_works_with_cg_and_eigsh(small_state):
@@ -218,20 +190,12 @@ def test_factor_inside_span_gives_no_nan(backend):
     state = pyginger.init(d, tau, damping=1e-3)
     state = pyginger.update(state, f, beta=0.5, backend=backend)
     state = pyginger.update(state, 3 * f, beta=0.5, backend=backend)  # residual exactly ~ 0
-    state = pyginger.update(state, state.U[:, 1], beta=0.5, backend=backend)  # inside span(U)
+    u = state.U[:, 1]  # a direction inside span(U), orthogonal to f
+    state = pyginger.update(state, u, beta=0.5, backend=backend)
     assert_state_invariants(state, atol=100 * EPS64)
-    expected = dense.ema_ggn([f, 3 * f, pyginger.init(d, tau).U[:, 0] * 0 + state.U[:, 1]], 0.5)
-    # state.U[:, 1] was taken from the state before the last update; rebuild the stream instead.
-    s = pyginger.init(d, tau, damping=1e-3)
-    s1 = pyginger.update(pyginger.update(s, f, beta=0.5), 3 * f, beta=0.5)
-    u = s1.U[:, 1]
-    expected = dense.ema_ggn([f, 3 * f, u], 0.5)
-    got = pyginger.update(s1, u, beta=0.5, backend=backend)
-    assert_allclose(
-        to_host(pyginger.to_dense(got)) - 1e-3 * np.eye(d),
-        expected,
-        atol=100 * EPS64 * np.abs(expected).max(),
-    )
+    # Three backward-stable updates whose residuals vanish (no division by them): ~ 10 eps
+    # relative to ||G_gamma||; 100 eps leaves room (measured: 0.8 eps).
+    compare_state(state, dense.ema_ggn([f, 3 * f, u], 0.5), rtol=100 * EPS64, backend=backend)
 
 
 def test_rank_deficient_block_factor(xp, backend):
@@ -241,11 +205,11 @@ def test_rank_deficient_block_factor(xp, backend):
     F = rng.standard_normal((d, 4))
     F[:, 2] = F[:, 0] - 2 * F[:, 1]  # rank 3 with 4 columns
     F[:, 3] = 0.0
-    state = _run(xp, [F], tau, damping=1e-2, beta=0.3, backend=backend)
+    state = run(xp, [F], tau, damping=1e-2, beta=0.3, backend=backend)
     assert_state_invariants(state, atol=100 * EPS64)
-    expected = 0.7 * F @ F.T
-    got = to_host(pyginger.to_dense(state)) - 1e-2 * np.eye(d)
-    assert_allclose(got, expected, atol=100 * EPS64 * np.abs(expected).max())
+    # One backward-stable update whose residual basis drops the two null directions: a few eps
+    # relative to ||G_gamma|| (the columns' Gram matrix is singular, so 100 eps leaves room).
+    compare_state(state, 0.7 * F @ F.T, rtol=100 * EPS64, backend=backend)
 
 
 @pytest.mark.slow
@@ -272,15 +236,16 @@ def test_orthogonality_stays_at_machine_precision_over_many_updates():
 @pytest.mark.parametrize(("d", "tau", "k"), [(7, 4, 1), (20, 16, 1), (20, 10, 3)])
 def test_drift_does_not_compound_between_reorthonormalizations(d, tau, k):
     # With beta = 0 every update replaces the state by the span of [U, residual], and the
-    # residual's factor |f|^2 / s^2 >= 1 multiplies U's drift each time (lowrank.GRAM_MIN): an
-    # update must not let that compound. 99 updates (the re-orthonormalization comes at 100)
-    # each add rounding of ~sqrt(tau + k) eps; a random walk of 99 such steps stays ~100 eps,
-    # so 1e3 eps leaves room while catching compounding (it reached 1.8e9 eps for d = 7).
+    # residual's factor |f|^2 / s^2 >= 1 multiplies U's drift each time (GRAM_MIN in
+    # pyginger/core/rank_update.py): an update must not let that compound. 99 updates (the
+    # re-orthonormalization comes at 100) each add rounding of ~sqrt(tau + k) eps; a random
+    # walk of 99 such steps stays ~100 eps, so 1e3 eps leaves room while catching compounding
+    # (it reached 1.8e9 eps for d = 7).
     worst = 0.0
     for seed in range(10):
         rng = np.random.default_rng(seed)
         state = pyginger.init(d, tau, damping=0.5)
-        for F in _factors(rng, d, k, 99):
+        for F in make_factors(rng, d, k, 99):
             state = pyginger.update(state, F, beta=0.0)
             worst = max(worst, pyginger.orthogonality_error(state))
     assert worst < 1e3 * EPS64
@@ -291,9 +256,9 @@ def test_reorthonormalize_keeps_the_matrix(small_state):
     noisy = small_state._replace(U=small_state.U + 1e-9 * rng.standard_normal(small_state.U.shape))
     fixed = pyginger.reorthonormalize(noisy)
     assert pyginger.orthogonality_error(fixed) < 100 * EPS64
-    before = noisy.U @ np.diag(noisy.sigma) @ noisy.U.T
-    after = fixed.U @ np.diag(fixed.sigma) @ fixed.U.T
-    assert_allclose(after, before, atol=100 * EPS64 * np.abs(before).max())
+    # The matrix U diag(sigma) U^T of the noisy U is kept: a QR and a tau x tau eigensolve,
+    # backward stable, so a few eps relative to ||G_gamma||; 100 eps leaves room.
+    compare_state(fixed, (noisy.U * noisy.sigma) @ noisy.U.T, rtol=100 * EPS64)
 
 
 def test_backends_agree(small_state):
@@ -466,9 +431,7 @@ def test_init_rejects_bad_input(kwargs, error, match):
         (np.ones(5), {"reorth_every": 0}, ValueError, "update: reorth_every must be >= 1"),
     ],
 )
-def test_update_rejects_bad_input_and_leaves_state_intact(
-    small_state, factor, kwargs, error, match
-):
+def test_update_rejects_bad_input_and_leaves_state_intact(factor, kwargs, error, match):
     state = pyginger.init(5, 2)
     state = pyginger.update(state, np.arange(5.0))
     U0, s0 = state.U.copy(), state.sigma.copy()
@@ -538,7 +501,7 @@ def test_property_exact_until_truncation(d, tau_frac, k, beta, log_gamma, dtype,
     rng = np.random.default_rng(seed)
     count = max(1, tau // k)
     factors = [rng.standard_normal((d, k)).astype(dtype) for _ in range(count)]
-    state = _run(np, factors, tau, damping=gamma, beta=beta, form=form, dtype=dtype)
+    state = run(np, factors, tau, damping=gamma, beta=beta, form=form, dtype=dtype)
     eps = np.finfo(dtype).eps
     assert_state_invariants(state, atol=200 * eps)
     G = dense.ema_ggn(factors, beta)
@@ -555,9 +518,9 @@ def test_property_exact_until_truncation(d, tau_frac, k, beta, log_gamma, dtype,
     kappa = scale / gamma
     slack = 100 * (tau + k) * count * kappa if form == "inverse" else 100
     if k * count <= tau:
-        # Nothing truncated: the damped matrix is reproduced to that accuracy.
-        got = pyginger.to_dense(state).astype(np.float64)
-        assert np.max(np.abs(got - G - gamma * np.eye(d))) <= slack * eps * scale
+        # Nothing truncated: the damped matrix is reproduced to that accuracy, and so is every
+        # way of applying it (compare_state: the inverse to that times kappa).
+        compare_state(state, G, rtol=slack * eps)
     # Always: the kept eigenvalues never exceed the exact ones (truncation only drops mass).
     assert np.all(state.sigma.astype(np.float64) <= exact + max(slack, 1e4) * eps * scale)
 
@@ -571,7 +534,7 @@ def test_property_exact_until_truncation(d, tau_frac, k, beta, log_gamma, dtype,
 def test_property_solve_inverts_matvec(d, m, seed, log_gamma):
     rng = np.random.default_rng(seed)
     tau = max(1, d // 3)
-    state = _run(np, _factors(rng, d, 2, 3), tau, damping=10.0**log_gamma, beta=0.5)
+    state = run(np, make_factors(rng, d, 2, 3), tau, damping=10.0**log_gamma, beta=0.5)
     v = rng.standard_normal((d, m))
     back = pyginger.matvec(state, pyginger.solve(state, v))
     kappa = (state.damping + state.sigma[0]) / state.damping
@@ -645,7 +608,7 @@ def test_nearly_dependent_factor_columns_keep_u_orthonormal(d, tau, k, seed):
     # while nothing is truncated (d = 6, tau = 5: the residual is at most one-dimensional).
     rng = np.random.default_rng(seed)
     state = pyginger.init(d, tau, damping=1.0)
-    for f in _factors(rng, d, 1, 3):  # a state with some curvature first
+    for f in make_factors(rng, d, 1, 3):  # a state with some curvature first
         state = pyginger.update(state, f, beta=0.5)
     f, g = rng.standard_normal((2, d))
     F = np.stack([f + 1e-12 * j * g for j in range(k)], axis=1)
@@ -699,7 +662,7 @@ def test_operator_applies_to_complex_vectors_exactly():
     # G_gamma^{-1} is real, so it maps a + ib to G^{-1} a + i G^{-1} b; a cast to float would
     # drop b (once it returned zeros for a purely imaginary vector).
     rng = np.random.default_rng(7)
-    state = _run(np, _factors(rng, 6, 1, 3), 2, damping=0.5, beta=0.5)
+    state = run(np, make_factors(rng, 6, 1, 3), 2, damping=0.5, beta=0.5)
     op = pyginger.aslinearoperator(state)
     z = rng.standard_normal(6) + 1j * rng.standard_normal(6)
     P = pyginger.to_dense(state, inverse=True)

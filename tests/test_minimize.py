@@ -114,10 +114,28 @@ def test_callback_new_and_old_style_and_stop():
     assert [k for k, _ in seen] == [1, 2, 3, 4, 5]
     assert [f for _, f in seen] == list(res.history["loss"][1:])
 
+    # Old style: callback(xk) with a copy of the iterate. A callback that overwrites what it is
+    # given (here xk, and the new style's x and jac) leaves the run bit for bit as without it.
     xs = []
-    minimize(fun, np.zeros(4), jac=jac, method="sgd", callback=xs.append, options={"maxiter": 3})
+
+    def spoil_old(xk):
+        xs.append(xk.copy())
+        xk[:] = 99.0
+
+    def spoil_new(intermediate_result):
+        intermediate_result.x[:] = 99.0
+        intermediate_result.jac[:] = 99.0
+
+    plain = minimize(fun, np.zeros(4), jac=jac, method="sgd", options={"maxiter": 3})
+    for spoil in (spoil_old, spoil_new):
+        spoiled = minimize(
+            fun, np.zeros(4), jac=jac, method="sgd", callback=spoil, options={"maxiter": 3}
+        )
+        assert_array_equal(spoiled.x, plain.x)
+        assert_array_equal(spoiled.jac, plain.jac)
+        assert_array_equal(spoiled.history["loss"], plain.history["loss"])
     assert len(xs) == 3 and all(isinstance(x, np.ndarray) for x in xs)
-    xs[-1][:] = 99.0  # a copy: changing it cannot affect the run
+    assert_array_equal(xs[-1], plain.x)  # the last call saw the final iterate
 
     def stop_after_two(intermediate_result):
         if intermediate_result.nit == 2:
