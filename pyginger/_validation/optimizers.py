@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
@@ -158,6 +159,22 @@ def check_qng(lr, beta1, beta2, rank, damping, rho) -> tuple:
     damping = check_positive_finite(func, "damping", damping)
     rho = check_rho(func, rho)
     return lr, beta1, beta2, check_integer(func, "rank", rank, 1), damping, rho
+
+
+def check_name(func: str, name) -> str:
+    """Return ``name`` after checking it is a non-empty string."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"{func}: name must be a non-empty str, got {name!r}")
+    return name
+
+
+def check_config(func: str, config) -> dict:
+    """Return ``config`` (None: empty) as a dict with string keys."""
+    if config is None:
+        return {}
+    if not isinstance(config, Mapping) or not all(isinstance(k, str) for k in config):
+        raise TypeError(f"{func}: config must be a mapping with str keys, got {config!r}")
+    return dict(config)
 
 
 def check_preconditioner(func: str, preconditioner) -> None:
@@ -333,8 +350,14 @@ def lr_at(func: str, lr, count: int) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def check_factor(func: str, F, theta: np.ndarray) -> np.ndarray:
-    """Return a curvature factor checked to be ``(d,)`` or ``(d, k)``, as a ``(d, k)`` array."""
+def check_factor(func: str, F, theta: np.ndarray, *, inverse_damping=None) -> np.ndarray:
+    """Return a curvature factor checked to be ``(d,)`` or ``(d, k)``, as a ``(d, k)`` array.
+
+    With ``inverse_damping``, also refuse a factor Ginger's inverse form cannot take: it forms
+    ``F / damping`` and its Gram, so ``|F|^2 / damping^2`` must be finite. (The curvature form's
+    products are bounded by ``|F|^2``.) Checked before any block is updated, so that with
+    ``overwrite_state`` no block's ``U`` is rotated in place ahead of a block that fails.
+    """
     d = theta.shape[0]
     if isinstance(F, np.ndarray):
         if F.dtype != theta.dtype:
@@ -369,23 +392,16 @@ def check_factor(func: str, F, theta: np.ndarray) -> np.ndarray:
             f"{func}: curvature is too large (its squared norm overflows, so would the curvature "
             "matrix); rescale the problem"
         )
+    if inverse_damping is not None:
+        with np.errstate(over="ignore"):  # |F / damping|^2 without a scaled copy of F
+            scaled = np.float64(squared) / inverse_damping / inverse_damping
+        if not np.isfinite(scaled):
+            raise CurvatureRangeError(
+                f"{func}: curvature is too large for the inverse form at damping "
+                f"{inverse_damping:g} (the squared norm of curvature / damping overflows); no "
+                "block was updated"
+            )
     return F if F.ndim == 2 else F[:, None]
-
-
-def check_inverse_form_factor(func: str, F: np.ndarray, damping: float) -> None:
-    """Refuse a factor the inverse form cannot take: it forms ``F / damping`` and its Gram.
-
-    Checked before any block is updated, so that with ``overwrite_state`` no block's ``U`` is
-    rotated in place ahead of a block that fails. (The curvature form's products are bounded
-    by ``|F|^2``, which :func:`check_factor` has checked.)
-    """
-    with np.errstate(over="ignore"):  # |F / damping|^2 without a scaled copy of F
-        squared = np.float64(np.vdot(F, F)) / damping / damping
-    if not np.isfinite(squared):
-        raise CurvatureRangeError(
-            f"{func}: curvature is too large for the inverse form at damping {damping:g} (the "
-            "squared norm of curvature / damping overflows); no block was updated"
-        )
 
 
 def check_ggn(func: str, curvature, theta: np.ndarray) -> tuple:

@@ -47,12 +47,11 @@ How they are built: each named optimizer chains small pure transforms
 with one preconditioner (:mod:`~pyginger.optim.preconditioners`), and
 :func:`~pyginger.optim.base.as_optimizer` wraps the chain into an :class:`Optimizer` that checks
 its arguments once, at the door of ``init`` and ``step``. A new preconditioner is one small class
-(:class:`~pyginger.optim.base.Preconditioner`) passed to :func:`preconditioned`; see
+(:class:`Preconditioner`) passed to :func:`preconditioned`; see
 ``docs/optimizers.md``.
 """
 
 from pyginger.nn.kfac import kfac_factors
-from pyginger.optim import base, preconditioners, transforms
 from pyginger.optim.alias import (
     REFERENCE_SETTINGS,
     adam,
@@ -63,7 +62,15 @@ from pyginger.optim.alias import (
     sgd,
 )
 from pyginger.optim.approximations import diag_ggn, ema_ggn, kfac, qng
-from pyginger.optim.base import Optimizer, as_optimizer, chain
+from pyginger.optim.base import (
+    ChainState,
+    Optimizer,
+    Preconditioner,
+    Step,
+    Transform,
+    as_optimizer,
+    chain,
+)
 from pyginger.optim.registry import OPTIMIZERS, get_optimizer
 from pyginger.optim.schedules import linear_warmup
 from pyginger.optim.states import (
@@ -108,9 +115,10 @@ __all__ = [
     "QNGState",
     # composing new optimizers
     "preconditioned",
+    "Preconditioner",
     "chain",
     "as_optimizer",
-    "base",
-    "transforms",
-    "preconditioners",
+    "Transform",
+    "Step",
+    "ChainState",
 ]

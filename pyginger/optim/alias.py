@@ -84,6 +84,7 @@ def preconditioned(
     beta1: float = 0.9,
     rho: float | None = None,
     name: str = "preconditioned",
+    config: Mapping | None = None,
 ) -> Optimizer:
     r"""Build an optimizer from a preconditioner: the curvature-based methods' shared rule.
 
@@ -105,6 +106,9 @@ def preconditioned(
         Element-wise clipping of the preconditioned step. Default None.
     name : str, optional
         The optimizer's name (in errors and checkpoints). Default ``"preconditioned"``.
+    config : mapping, optional
+        The preconditioner's settings, recorded with ``lr``, ``beta1``, ``rho`` and the
+        preconditioner's class name in ``Optimizer.config`` (which checkpoints compare).
 
     Returns
     -------
@@ -114,7 +118,8 @@ def preconditioned(
     Raises
     ------
     TypeError
-        If ``preconditioner`` lacks the protocol's methods, or an argument has the wrong type.
+        If ``preconditioner`` lacks the protocol's methods, ``name`` is not a string,
+        ``config`` not a mapping, or another argument has the wrong type.
     ValueError
         If a value is out of range.
 
@@ -129,7 +134,7 @@ def preconditioned(
     >>> import numpy as np
     >>> from pyginger import optim
     >>> from pyginger.optim.preconditioners import DiagonalGGN
-    >>> opt = optim.preconditioned(DiagonalGGN(0.1, 0.99, debias=True), lr=0.1)
+    >>> opt = optim.preconditioned(DiagonalGGN(damping=0.1), lr=0.1)
     >>> ref = optim.diag_ggn(lr=0.1, damping=0.1)
     >>> theta = np.ones(3); s, r = opt.init(theta), ref.init(theta)
     >>> a, s = opt.step(theta, theta, s, theta); b, r = ref.step(theta, theta, r, theta)
@@ -138,10 +143,13 @@ def preconditioned(
     """
     func = "preconditioned"
     _vo.check_preconditioner(func, preconditioner)
+    name = _vo.check_name(func, name)
+    extra = _vo.check_config(func, config)
     lr = _vo.check_lr(func, lr)
     beta1 = _vo.check_unit(func, "beta1", beta1)
     rho = _vo.check_rho(func, rho)
-    config = {"lr": lr, "beta1": beta1, "rho": rho, "preconditioner": repr(preconditioner)}
+    kind = type(preconditioner).__qualname__
+    config = {"lr": lr, "beta1": beta1, "rho": rho, "preconditioner": kind, **extra}
     chained = _chain_preconditioned(preconditioner, lr, beta1, rho)
     return as_optimizer(name, chained, needs=preconditioner.needs, config=config)
 

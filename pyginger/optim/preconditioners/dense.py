@@ -55,12 +55,13 @@ class DenseGGN(Preconditioner):
     Parameters
     ----------
     damping, beta, debias, blocks
-        As :func:`pyginger.optim.ema_ggn` (checked there).
+        As ``damping, beta2, debias, blocks`` of :func:`pyginger.optim.ema_ggn`, which checks
+        them; built directly, the values are trusted.
     """
 
     state_type = DenseCurvature
 
-    def __init__(self, damping, beta, *, debias, blocks):
+    def __init__(self, damping, beta=0.99, *, debias=True, blocks=None):
         self.damping, self.beta, self.debias, self.blocks = damping, beta, debias, blocks
 
     def check_theta(self, where, theta):
@@ -101,12 +102,13 @@ class DiagonalGGN(Preconditioner):
     Parameters
     ----------
     damping, beta, debias
-        As :func:`pyginger.optim.diag_ggn` (checked there).
+        As ``damping, beta2, debias`` of :func:`pyginger.optim.diag_ggn`, which checks them;
+        built directly, the values are trusted.
     """
 
     state_type = DiagonalCurvature
 
-    def __init__(self, damping, beta, *, debias):
+    def __init__(self, damping, beta=0.99, *, debias=True):
         self.damping, self.beta, self.debias = damping, beta, debias
 
     def init(self, theta):

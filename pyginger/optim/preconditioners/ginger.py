@@ -43,14 +43,26 @@ class Ginger(Preconditioner):
 
     Parameters
     ----------
-    rank, damping, beta, debias, form, blocks, reorth_every, overwrite_state
-        As :func:`pyginger.optim.ginger` (checked there); ``blocks`` as ``(start, stop)`` pairs
-        or None.
+    rank, damping, beta, debias, form, blocks, reorth_every, overwrite
+        As ``rank, damping, beta2, debias, form, blocks, reorth_every, overwrite_state`` of
+        :func:`pyginger.optim.ginger`, which checks them (``blocks`` as sorted ``(start, stop)``
+        pairs, or None); built directly, the values are trusted.
     """
 
     state_type = GingerCurvature
 
-    def __init__(self, rank, damping, beta, *, debias, form, blocks, reorth_every, overwrite):
+    def __init__(
+        self,
+        rank,
+        damping,
+        beta=0.99,
+        *,
+        debias=True,
+        form="curvature",
+        blocks=None,
+        reorth_every=core.REORTH_EVERY,
+        overwrite=False,
+    ):
         self.rank, self.damping, self.beta, self.debias = rank, damping, beta, debias
         self.form, self.blocks, self.reorth_every = form, blocks, reorth_every
         self.overwrite = overwrite
@@ -61,10 +73,10 @@ class Ginger(Preconditioner):
 
     def check_curvature(self, where, curvature, theta):
         """Check the factor, and (inverse form) that ``F / damping`` stays in range."""
-        F = super().check_curvature(where, curvature, theta)
-        if F is not None and self.form == "inverse":
-            _vo.check_inverse_form_factor(where, F, self.damping)
-        return F
+        if curvature is None:
+            return None
+        inverse_damping = self.damping if self.form == "inverse" else None
+        return _vo.check_factor(where, curvature, theta, inverse_damping=inverse_damping)
 
     def init(self, theta):
         """Return one empty Ginger state per block, rank capped at the block's size."""
