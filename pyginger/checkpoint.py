@@ -9,6 +9,11 @@ used: loading a file cannot run code.
 Loading checks that the file is a pyginger checkpoint, that it was written for an optimizer of
 the same name and hyper-parameters, and that the state has the structure, shapes and dtypes the
 optimizer's ``init`` produces; anything else raises a ``ValueError`` that says what differs.
+
+No list of state types is kept here, and no class is ever looked up by a name read from the
+file: the saved state is rebuilt with the classes of the state ``optimizer.init`` returns, once
+their names, fields, shapes and dtypes match the file's. A state composed of new transforms or a
+new preconditioner is saved and loaded like the built-in ones.
 """
 
 from __future__ import annotations
@@ -327,7 +332,8 @@ def load(
     ValueError
         If the file is not a readable pyginger checkpoint (corrupt, truncated, another format
         or version), or it belongs to another optimizer, other hyper-parameters (``strict``), or
-        a state of another structure, shape or dtype.
+        a state of another structure, shape or dtype (or one that records no ``size``, so is no
+        optimizer's state).
     TypeError
         If ``optimizer`` is not an Optimizer.
 

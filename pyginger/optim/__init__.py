@@ -13,7 +13,7 @@ Every optimizer is an :class:`Optimizer`, a named tuple of two pure functions an
 ``needs``           ``curvature``                                             optimizers
 ==================  ========================================================  ==================
 ``None``            ignored (pass nothing)                                    sgd, adam
-``"factor"``        a factor ``F``, shape ``(d,)`` or ``(d, k)``, ``F F^T``     ginger, ema_ggn,
+``"factor"``        a factor ``F``, shape ``(d,)`` or ``(d, k)``, ``F F^T``   ginger, ema_ggn,
                     the (or an unbiased estimate of the) GGN, e.g.            diag_ggn, qng
                     ``model.ggn_factor(...)``; ``None`` reuses the state's
 ``"ggn"``           the GGN itself: a factor array ``F`` (``G = F F^T``),     gauss_newton
