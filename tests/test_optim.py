@@ -18,6 +18,7 @@ from scipy.sparse.linalg import aslinearoperator
 import pyginger
 from pyginger import _validation as _v
 from pyginger import optim
+from pyginger._validation import optimizers as _vo_opt
 from pyginger.nn.kfac import kfac_factors
 from pyginger.nn.mlp import MLP
 from pyginger.optim import transforms
@@ -610,3 +611,18 @@ def test_composition_errors():
     opt = optim.as_optimizer("x", chained, needs=None, config={})
     with pytest.raises(TypeError, match="x.step: state must be a ChainState"):
         opt.step(np.zeros(2), np.ones(2), optim.sgd().init(np.zeros(2)))
+
+
+@pytest.mark.parametrize("form", ["curvature", "inverse"])
+def test_a_step_checks_its_factor_once(form, monkeypatch):
+    # Checks at the door: the factor is read by one check per step (the inverse form's range
+    # test included), and the transforms and preconditioner behind it trust the result.
+    calls = []
+    check = _vo_opt.check_factor
+    monkeypatch.setattr(_vo_opt, "check_factor", lambda *a, **k: calls.append(1) or check(*a, **k))
+    opt = optim.ginger(rank=2, form=form, blocks=[(0, 2), (2, 4)])
+    theta = np.zeros(4)
+    state = opt.init(theta)
+    for _ in range(3):
+        theta, state = opt.step(theta, np.ones(4), state, np.ones((4, 2)))
+    assert len(calls) == 3
