@@ -88,7 +88,13 @@ API_SECTIONS = [
     ("Models, losses and data", ["pyginger.nn.mlp", "pyginger.nn.losses", "pyginger.nn.datasets"]),
     (
         "Optimizers and training",
-        ["pyginger.optim", "pyginger.run.training", "pyginger.checkpoint"],
+        [
+            "pyginger.optim",
+            "pyginger.optim.transforms",
+            "pyginger.optim.preconditioners",
+            "pyginger.run.training",
+            "pyginger.checkpoint",
+        ],
     ),
     ("Convergence theory", ["pyginger.theory", "pyginger.theory.problems"]),
     (

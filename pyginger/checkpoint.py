@@ -9,6 +9,11 @@ used: loading a file cannot run code.
 Loading checks that the file is a pyginger checkpoint, that it was written for an optimizer of
 the same name and hyper-parameters, and that the state has the structure, shapes and dtypes the
 optimizer's ``init`` produces; anything else raises a ``ValueError`` that says what differs.
+
+No list of state types is kept here, and no class is ever looked up by a name read from the
+file: the saved state is rebuilt with the classes of the state ``optimizer.init`` returns, once
+their names, fields, shapes and dtypes match the file's. A state composed of new transforms or a
+new preconditioner is saved and loaded like the built-in ones.
 """
 
 from __future__ import annotations
@@ -31,22 +36,6 @@ __all__ = ["save", "load", "Checkpoint", "FORMAT_VERSION"]
 #: Version of the file layout; bumped when it changes incompatibly.
 FORMAT_VERSION = 1
 _META_KEY = "__pyginger_checkpoint__"
-
-#: NamedTuple state types that may appear in a checkpoint (no other type is ever constructed).
-_STATE_TYPES = {
-    cls.__name__: cls
-    for cls in (
-        core.GingerState,
-        _optim.SGDState,
-        _optim.AdamState,
-        _optim.GaussNewtonState,
-        _optim.GingerOptState,
-        _optim.EMAGGNState,
-        _optim.DiagGGNState,
-        _optim.KFACState,
-        _optim.QNGState,
-    )
-}
 
 
 class Checkpoint(NamedTuple):
@@ -78,8 +67,6 @@ class Checkpoint(NamedTuple):
 def _flatten(obj, arrays, where):
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
         name = type(obj).__name__
-        if _STATE_TYPES.get(name) is not type(obj):
-            raise TypeError(f"save: {where} is a {name}, which is not a pyginger state type")
         return {
             "t": "state",
             "cls": name,
@@ -116,21 +103,23 @@ def _flatten(obj, arrays, where):
     raise TypeError(f"save: cannot store {where} of type {type(obj).__name__}")
 
 
-def _unflatten(spec, arrays, where):
+def _unflatten(spec, arrays, like, where):
+    """Rebuild the tree ``spec`` describes, with the classes of ``like`` at the same places.
+
+    ``like`` is the state the optimizer's ``init`` makes, whose structure :func:`_signature`
+    has matched to the file's: no class is ever looked up by a name read from the file.
+    """
     t = spec["t"]
     if t == "state":
-        cls = _STATE_TYPES.get(spec["cls"])
-        if cls is None:
-            raise ValueError(f"load: {where} has unknown state type {spec['cls']!r}")
-        fields = spec["fields"]
-        if list(fields) != list(cls._fields):
-            raise ValueError(
-                f"load: {where} ({spec['cls']}) has fields {list(fields)}, expected "
-                f"{list(cls._fields)}"
-            )
-        return cls(**{f: _unflatten(fields[f], arrays, f"{where}.{f}") for f in cls._fields})
+        cls, fields = type(like), spec["fields"]
+        return cls(
+            **{f: _unflatten(fields[f], arrays, getattr(like, f), f"{where}.{f}") for f in fields}
+        )
     if t in ("tuple", "list"):
-        items = [_unflatten(s, arrays, f"{where}[{i}]") for i, s in enumerate(spec["items"])]
+        items = [
+            _unflatten(s, arrays, item, f"{where}[{i}]")
+            for i, (s, item) in enumerate(zip(spec["items"], like, strict=True))
+        ]
         return tuple(items) if t == "tuple" else items
     if t in ("array", "scalar"):
         arr = arrays[spec["key"]]
@@ -343,7 +332,8 @@ def load(
     ValueError
         If the file is not a readable pyginger checkpoint (corrupt, truncated, another format
         or version), or it belongs to another optimizer, other hyper-parameters (``strict``), or
-        a state of another structure, shape or dtype.
+        a state of another structure, shape or dtype (or one that records no ``size``, so is no
+        optimizer's state).
     TypeError
         If ``optimizer`` is not an Optimizer.
 
@@ -370,6 +360,23 @@ def load(
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no checkpoint at {path!r}")
+    meta, arrays = _read(path)
+    try:
+        _check_header(path, meta, optimizer, strict)
+        theta = arrays[meta["theta"]] if meta.get("theta") else None
+        state = _restore_state(path, meta["state"], arrays, theta, optimizer)
+        rng = None if meta.get("rng") is None else _rng_from_json(meta["rng"])
+        metadata = meta.get("metadata", {})
+    except (KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
+        raise ValueError(
+            f"load: {path!r} is not a readable pyginger checkpoint (malformed contents: "
+            f"{type(exc).__name__}: {exc})"
+        ) from None
+    return Checkpoint(state=state, theta=theta, rng=rng, metadata=metadata)
+
+
+def _read(path):
+    """Return the metadata dict and the arrays of the checkpoint at ``path``."""
     try:
         # Open the file here so that it is closed even when NumPy fails on a damaged zip.
         with open(path, "rb") as fh:
@@ -405,48 +412,51 @@ def load(
             f"load: {path!r} has checkpoint format version {version!r}; this pyginger reads "
             f"version {FORMAT_VERSION}"
         )
-    try:
-        name = meta["optimizer"]
-        if name != optimizer.name:
-            raise ValueError(
-                f"load: {path!r} was written for optimizer {name!r}, not {optimizer.name!r}"
-            )
-        if strict:
-            saved, current = meta["config"], _config_json(optimizer)
-            diffs = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
-            if diffs:
-                detail = ", ".join(
-                    f"{k}: {saved.get(k)!r} in the file, {current.get(k)!r} now" for k in diffs
-                )
-                raise ValueError(
-                    f"load: {path!r} was written with other {name} hyper-parameters ({detail}); "
-                    "pass strict=False to load it anyway"
-                )
-        state = _unflatten(meta["state"], arrays, "state")
-        _check_ginger_states(path, state)
-        theta = arrays[meta["theta"]] if meta.get("theta") else None
-        size = getattr(state, "size", None)
-        if size is not None:
-            like = theta if theta is not None else np.zeros(size, dtype=_state_dtype(state))
-            try:
-                template = _flatten(optimizer.init(like), {}, "state")
-            except ValueError as exc:
-                raise ValueError(
-                    f"load: the state in {path!r} (d = {size}) does not fit {optimizer!r}: {exc}"
-                ) from None
-            diff = _first_difference(_signature(meta["state"]), _signature(template))
-            if diff:
-                raise ValueError(
-                    f"load: the state in {path!r} does not match what {optimizer!r} uses ({diff})"
-                )
-        rng = None if meta.get("rng") is None else _rng_from_json(meta["rng"])
-        metadata = meta.get("metadata", {})
-    except (KeyError, TypeError, AttributeError, OverflowError, RecursionError) as exc:
+    return meta, arrays
+
+
+def _check_header(path, meta, optimizer, strict):
+    """Refuse a file written for another optimizer or (``strict``) other hyper-parameters."""
+    name = meta["optimizer"]
+    if name != optimizer.name:
         raise ValueError(
-            f"load: {path!r} is not a readable pyginger checkpoint (malformed contents: "
-            f"{type(exc).__name__}: {exc})"
+            f"load: {path!r} was written for optimizer {name!r}, not {optimizer.name!r}"
+        )
+    if not strict:
+        return
+    saved, current = meta["config"], _config_json(optimizer)
+    diffs = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
+    if diffs:
+        detail = ", ".join(
+            f"{k}: {saved.get(k)!r} in the file, {current.get(k)!r} now" for k in diffs
+        )
+        raise ValueError(
+            f"load: {path!r} was written with other {name} hyper-parameters ({detail}); "
+            "pass strict=False to load it anyway"
+        )
+
+
+def _restore_state(path, spec, arrays, theta, optimizer):
+    """Rebuild the saved state after checking it has the structure ``optimizer.init`` makes."""
+    fields = spec["fields"] if spec["t"] == "state" else {}
+    size = fields["size"]["v"] if "size" in fields else None
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"load: the state in {path!r} is not an optimizer's state (no size)")
+    like = theta if theta is not None else np.zeros(size, dtype=_state_dtype(fields, size))
+    try:
+        template = optimizer.init(like)
+    except ValueError as exc:
+        raise ValueError(
+            f"load: the state in {path!r} (d = {size}) does not fit {optimizer!r}: {exc}"
         ) from None
-    return Checkpoint(state=state, theta=theta, rng=rng, metadata=metadata)
+    diff = _first_difference(_signature(spec), _signature(_flatten(template, {}, "state")))
+    if diff:
+        raise ValueError(
+            f"load: the state in {path!r} does not match what {optimizer!r} uses ({diff})"
+        )
+    state = _unflatten(spec, arrays, template, "state")
+    _check_ginger_states(path, state)
+    return state
 
 
 def _ginger_states(obj):
@@ -476,8 +486,10 @@ def _check_ginger_states(path, state):
             )
 
 
-def _state_dtype(state):
-    mu = getattr(state, "mu", None)
-    if mu is None:
-        mu = getattr(state, "momentum", None)
-    return mu.dtype if isinstance(mu, np.ndarray) else np.float64
+def _state_dtype(fields, size):
+    """Return the dtype of the state's parameter-sized momentum (float64 if it keeps none)."""
+    for name in ("mu", "momentum"):
+        spec = fields.get(name, {})
+        if spec.get("t") == "array" and spec.get("shape") == [size]:
+            return np.dtype(spec["dtype"])
+    return np.float64

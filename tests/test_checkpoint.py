@@ -11,6 +11,7 @@ import pyginger
 from pyginger import checkpoint, optim
 from pyginger.nn import datasets
 from pyginger.nn.mlp import MLP
+from pyginger.optim.preconditioners import Ginger
 from pyginger.run.training import train
 
 MODEL = MLP([2, 8, 3], activation="tanh", loss="cross_entropy")
@@ -312,3 +313,21 @@ def test_load_refuses_a_malformed_generator_state(tmp_path):
     np.savez(tmp_path / "bad.npz", **contents)
     with pytest.raises(ValueError, match="not a readable pyginger checkpoint"):
         checkpoint.load(tmp_path / "bad.npz", opt)
+
+
+def test_a_composed_optimizer_round_trips_without_any_registry(tmp_path):
+    # The state classes (ChainState, the transforms' and the preconditioner's states, the
+    # GingerStates inside) are rebuilt from what the optimizer's own init returns.
+    def make(rank=3):
+        return optim.preconditioned(Ginger(rank, 0.03, blocks=((0, 24), (24, 51))), lr=0.1)
+
+    opt = make()
+    hist = train(MODEL, opt, DATA, 4, batch_size=30, seed=0, progress=False)
+    path = checkpoint.save(tmp_path / "chain.npz", opt, hist["state"], theta=hist["theta"])
+    loaded = checkpoint.load(path, make())
+    _assert_same_tree(loaded.state, hist["state"])
+    assert isinstance(loaded.state, optim.ChainState)
+    with pytest.raises(ValueError, match=r"does not match what preconditioned\(.*\) uses"):
+        checkpoint.load(path, make(rank=2))
+    with pytest.raises(ValueError, match="written for optimizer 'preconditioned', not 'ginger'"):
+        checkpoint.load(path, optim.ginger())

@@ -8,6 +8,8 @@ the dense EMA) are checked to a multiple of eps times the condition number of th
 kappa = (sigma_max + gamma) / gamma, which each test keeps near 1e2.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -16,7 +18,11 @@ from scipy.sparse.linalg import aslinearoperator
 import pyginger
 from pyginger import _validation as _v
 from pyginger import optim
+from pyginger._validation import optimizers as _vo_opt
+from pyginger.nn.kfac import kfac_factors
 from pyginger.nn.mlp import MLP
+from pyginger.optim import transforms
+from pyginger.optim.preconditioners import QNG, DenseGGN, DiagonalGGN, Ginger
 
 EPS = np.finfo(np.float64).eps
 
@@ -532,3 +538,91 @@ def test_curvature_out_of_range_is_one_clear_error(name, scale):
         assert str(exc).startswith(f"{name}.step: ")
     else:
         assert scale < 1e200 and np.all(np.isfinite(new_theta))
+
+
+# ---------------------------------------------------------------------------------------------
+# Composition: the named optimizers are chains, and a new preconditioner is one small class
+# ---------------------------------------------------------------------------------------------
+
+DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "optimizers.md"
+
+
+def _docs_example():
+    """The fenced block after the marker in docs/optimizers.md, as it is shown."""
+    text = DOCS_PAGE.read_text()
+    after = text.split("<!-- example: new preconditioner -->", 1)[1]
+    return after.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_new_preconditioner_runs_as_shown():
+    code = _docs_example()
+    assert len(code.splitlines()) <= 30
+    namespace = {}
+    exec(compile(code, str(DOCS_PAGE), "exec"), namespace)  # the example asserts its own result
+    state = namespace["state"]
+    assert isinstance(state, optim.ChainState) and state.count == 1
+    assert namespace["opt"].config["preconditioner"] == "GingerThenDiagonal"
+
+
+@pytest.mark.parametrize(
+    "named, precond",
+    [
+        (
+            lambda: optim.ginger(lr=0.1, rank=2, damping=0.3, blocks=[(0, 2), (2, 5)], rho=0.5),
+            lambda: Ginger(2, 0.3, 0.99, blocks=((0, 2), (2, 5))),
+        ),
+        (lambda: optim.ema_ggn(lr=0.1, damping=0.3, rho=0.5), lambda: DenseGGN(0.3)),
+        (lambda: optim.diag_ggn(lr=0.1, damping=0.3, rho=0.5), lambda: DiagonalGGN(0.3)),
+        (lambda: optim.qng(lr=0.1, rank=2, rho=0.5), lambda: QNG(2, 1.0, 0.99)),
+    ],
+)
+def test_named_optimizers_are_the_generic_chain_bit_for_bit(named, precond):
+    # The same transforms in the same order: every number agrees exactly, only the state's
+    # type differs (a flat named state against the generic ChainState).
+    opt = named()
+    generic = optim.preconditioned(precond(), lr=0.1, beta1=0.9, rho=0.5)
+    rng = np.random.default_rng(0)
+    a = b = rng.standard_normal(5)
+    sa, sb = opt.init(a), generic.init(b)
+    for _ in range(6):
+        g, F = rng.standard_normal(5), rng.standard_normal((5, 2))
+        a, sa = opt.step(a, g, sa, F)
+        b, sb = generic.step(b, g, sb, F)
+        assert a.tobytes() == b.tobytes()
+    assert sb.count == sa.count == 6 and sb.size == sa.size == 5
+
+
+def test_kfac_factors_live_with_the_network():
+    assert optim.kfac_factors is kfac_factors
+
+
+def test_composition_errors():
+    with pytest.raises(TypeError, match="preconditioned: preconditioner must be a pyginger"):
+        optim.preconditioned(object())
+    with pytest.raises(TypeError, match="preconditioned: name must be a non-empty str"):
+        optim.preconditioned(DiagonalGGN(0.1), name="")
+    with pytest.raises(TypeError, match="preconditioned: config must be a mapping"):
+        optim.preconditioned(DiagonalGGN(0.1), config=[1])
+    with pytest.raises(ValueError, match="preconditioned: beta1 must satisfy"):
+        optim.preconditioned(DiagonalGGN(0.1), beta1=1.0)
+    chained = optim.chain(transforms.heavy_ball(0.5), transforms.scale_by_learning_rate(0.1))
+    with pytest.raises(TypeError, match="as_optimizer: state_type must have the fields"):
+        optim.as_optimizer("x", chained, needs=None, config={}, state_type=optim.AdamState)
+    opt = optim.as_optimizer("x", chained, needs=None, config={})
+    with pytest.raises(TypeError, match="x.step: state must be a ChainState"):
+        opt.step(np.zeros(2), np.ones(2), optim.sgd().init(np.zeros(2)))
+
+
+@pytest.mark.parametrize("form", ["curvature", "inverse"])
+def test_a_step_checks_its_factor_once(form, monkeypatch):
+    # Checks at the door: the factor is read by one check per step (the inverse form's range
+    # test included), and the transforms and preconditioner behind it trust the result.
+    calls = []
+    check = _vo_opt.check_factor
+    monkeypatch.setattr(_vo_opt, "check_factor", lambda *a, **k: calls.append(1) or check(*a, **k))
+    opt = optim.ginger(rank=2, form=form, blocks=[(0, 2), (2, 4)])
+    theta = np.zeros(4)
+    state = opt.init(theta)
+    for _ in range(3):
+        theta, state = opt.step(theta, np.ones(4), state, np.ones((4, 2)))
+    assert len(calls) == 3
