@@ -34,6 +34,7 @@ ANNOTATED = [
     "pyginger.theory.problems.robust_regression",
     "pyginger.testing",
     "pyginger.theory",
+    "pyginger.theory.algorithm",
     "pyginger.theory.bounds",
     "pyginger.theory.checks",
     "pyginger.theory.estimates",

@@ -9,6 +9,7 @@ here as ``pyginger.theory.<name>``.
 """
 
 from pyginger.theory import problems
+from pyginger.theory.algorithm import preconditioned_sgd
 from pyginger.theory.bounds import (
     admissible_step_size,
     bound,
@@ -26,12 +27,7 @@ from pyginger.theory.checks import (
     fit_rate,
 )
 from pyginger.theory.estimates import estimate_constants, estimate_smoothness
-from pyginger.theory.experiments import (
-    bound_experiment,
-    preconditioned_sgd,
-    rate_experiment,
-    violation_experiment,
-)
+from pyginger.theory.experiments import bound_experiment, rate_experiment, violation_experiment
 
 __all__ = [
     # constants of the theorem
