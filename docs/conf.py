@@ -77,29 +77,34 @@ numpydoc_show_class_members = False  # the class template lists members itself
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 
-#: The API reference, in reading order: (section title, [modules]). Missing modules are skipped
-#: (they may not have landed yet). Re-exports are documented once, where users reach them:
-#: ``pyginger`` re-exports all of ``pyginger.core`` and ``pyginger.minimize.minimize`` (the
-#: name ``pyginger.minimize`` is that function), ``pyginger.cli.bench`` its ``bandwidth`` and
-#: ``core``.
+#: The API reference, layer by layer (docs/architecture.md), bottom first: (section title,
+#: [modules]). Missing modules are skipped. Re-exports are documented once, where users reach
+#: them: ``pyginger`` re-exports the public names of ``pyginger.core`` and the function
+#: ``pyginger.minimize``; ``pyginger.cli.bench`` its submodules' names.
 API_SECTIONS = [
-    ("The Ginger state", ["pyginger"]),
-    ("Exact references and checks", ["pyginger.dense", "pyginger.testing", "pyginger.diagnostics"]),
-    ("Models, losses and data", ["pyginger.nn.mlp", "pyginger.nn.losses", "pyginger.nn.datasets"]),
+    ("The Ginger core", ["pyginger"]),
+    ("Exact references and checks", ["pyginger.dense", "pyginger.testing"]),
     (
-        "Optimizers and training",
-        [
-            "pyginger.optim",
-            "pyginger.optim.transforms",
-            "pyginger.optim.preconditioners",
-            "pyginger.run.training",
-            "pyginger.checkpoint",
-        ],
+        "The network: model, losses, data",
+        ["pyginger.nn.mlp", "pyginger.nn.losses", "pyginger.nn.datasets", "pyginger.nn.kfac"],
     ),
-    ("Convergence theory", ["pyginger.theory", "pyginger.theory.problems"]),
     (
-        "Benchmarks, plots and the command line",
-        ["pyginger.cli.bench", "pyginger.cli.bench.mlp", "pyginger.plotting", "pyginger.cli.demo"],
+        "Optimizers",
+        ["pyginger.optim", "pyginger.optim.transforms", "pyginger.optim.preconditioners"],
+    ),
+    ("Checkpoints", ["pyginger.checkpoint"]),
+    (
+        "Running: objectives, the loop, training",
+        ["pyginger.run.objective", "pyginger.run.loop", "pyginger.run.training"],
+    ),
+    (
+        "Theory and diagnostics",
+        ["pyginger.theory", "pyginger.theory.problems", "pyginger.diagnostics"],
+    ),
+    ("Exercises", ["pyginger.exercises"]),
+    (
+        "Plots and the command line",
+        ["pyginger.plotting", "pyginger.cli.demo", "pyginger.cli.bench", "pyginger.cli.bench.mlp"],
     ),
 ]
 

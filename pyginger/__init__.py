@@ -21,6 +21,7 @@ from pyginger.core import (
     GingerOperator,
     GingerState,
     aslinearoperator,
+    count_algorithms,
     init,
     matvec,
     orthogonality_error,
@@ -50,6 +51,7 @@ __all__ = [
     # numerical hygiene
     "orthogonality_error",
     "reorthonormalize",
+    "count_algorithms",
     # the layers, as subpackages
     "core",
     "nn",
