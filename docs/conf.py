@@ -97,7 +97,7 @@ API_SECTIONS = [
         ],
     ),
     ("Convergence theory", ["pyginger.theory", "pyginger.theory.problems"]),
-    ("Exercises", ["pyginger.exercises", "pyginger.exercises.solutions"]),
+    ("Exercises", ["pyginger.exercises"]),
     (
         "Benchmarks, plots and the command line",
         ["pyginger.cli.bench", "pyginger.cli.bench.mlp", "pyginger.plotting", "pyginger.cli.demo"],

@@ -91,6 +91,14 @@ def test_messages_say_what_was_wrong():
     # A wrong number of outputs.
     with pytest.raises(ExerciseFailed, match="expected a tuple of 2 outputs"):
         exercises.check("momentum_step", lambda *args: args[0])
+
+    # Writing into an input (the case itself stays intact for the next check).
+    def in_place(A_inv, u, v):
+        A_inv -= np.outer(A_inv @ u, v @ A_inv) / (1.0 + v @ A_inv @ u)
+        return A_inv
+
+    with pytest.raises(ExerciseFailed, match="wrote into its argument 0"):
+        exercises.check("sherman_morrison", in_place)
     # Non-numbers.
     with pytest.raises(ExerciseFailed, match="not a number or an array of numbers"):
         exercises.check("admissible_step", lambda L, lam_min, lam_max: "small")
@@ -195,3 +203,21 @@ def test_notebook_cells_run_with_stubs_and_with_solutions(notebook, capsys):
         namespace.update(vars(solutions))
         exec(source, namespace)  # noqa: S102
     assert "not solved yet" not in capsys.readouterr().out
+
+
+def test_notebooks_end_with_their_exercise_cells():
+    nbformat = pytest.importorskip("nbformat")
+    found = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        ids = [c.get("id") for c in cells]
+        number = int(path.name[:2])
+        if f"{number:02d}-exercises" not in ids:
+            continue  # its exercises are not inserted yet
+        found.append(number)
+        want = _render.notebook_cells(number)
+        got = cells[ids.index(f"{number:02d}-exercises") :]
+        assert [(c["id"], c["cell_type"], "".join(c["source"])) for c in want] == [
+            (c.id, c.cell_type, c.source) for c in got
+        ], f"{path.name}: its exercise cells differ from pyginger.exercises._render"
+    assert 1 in found

@@ -122,7 +122,7 @@ def for_notebook(notebook: int) -> list[Exercise]:
     --------
     >>> from pyginger import exercises
     >>> [e.name for e in exercises.for_notebook(2)]
-    ['sherman_morrison', 'woodbury_solve']
+    ['sherman_morrison', 'woodbury_solve', 'eig_update']
     """
     number = _ve.check_notebook("for_notebook", notebook, (e.notebook for e in EXERCISES.values()))
     return [e for e in EXERCISES.values() if e.notebook == number]

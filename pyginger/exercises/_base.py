@@ -10,6 +10,7 @@ the answer is that of a known mistake, which mistake.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -110,6 +111,16 @@ def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
     )
 
 
+def _changed_argument(after: tuple, before: tuple) -> int | None:
+    """Return the position of the first array argument the call changed, or None."""
+    for k, (a, b) in enumerate(zip(after, before, strict=True)):
+        items = zip(a, b, strict=True) if isinstance(b, list) else [(a, b)]
+        for x, y in items:
+            if isinstance(y, np.ndarray) and not np.array_equal(x, y, equal_nan=True):
+                return k
+    return None
+
+
 def _matches(got: Any, theirs: Any, rtol: float, atol: float) -> bool:
     """Whether ``got`` is the answer ``theirs`` of a known mistake (nan where it has nan)."""
     if isinstance(theirs, tuple):
@@ -175,12 +186,15 @@ class Exercise:
 
     def _diagnose(self, func: Callable, case: Case) -> tuple[bool, str | None]:
         """Return (finished, problem) for one case: finished is False for a stub."""
+        args = copy.deepcopy(case.args)  # the case stays intact for the mistakes below
         try:
-            got = func(*case.args)
+            got = func(*args)
         except NotImplementedError:
             return False, "not solved yet: the function raises NotImplementedError"
         except Exception as exc:  # noqa: BLE001 - any error of the reader's code is reported
             return True, f"raised {type(exc).__name__}: {exc}"
+        if (changed := _changed_argument(args, case.args)) is not None:
+            return True, f"wrote into its argument {changed} (inputs must be left unchanged)"
         problem = self._judge(got, case)
         if problem is None:
             return True, None

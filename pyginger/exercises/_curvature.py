@@ -129,6 +129,55 @@ def _woodbury_cases():
     return cases
 
 
+def _eig_update_cases():
+    rng = np.random.default_rng(203)
+    cases = []
+
+    def add(label, d, sigma, beta, f=None, U=None):
+        U = _orthonormal(rng, d, len(sigma)) if U is None else U
+        f = rng.standard_normal(d) if f is None else f
+        target = beta * (U * sigma) @ U.T + (1 - beta) * np.outer(f, f)  # the dense truth
+        lam = np.sort(np.linalg.eigvalsh(target))[::-1][: len(sigma) + 1]
+        cases.append(Case(label, (U, sigma, f, beta), (target, lam), rtol=0.0))
+
+    add("d = 30, tau = 4, beta = 0.9", 30, np.array([4.0, 2.0, 1.0, 0.5]), 0.9)
+    add("a cold state: sigma = 0, U = columns of I", 10, np.zeros(3), 0.95, U=np.eye(10)[:, :3])
+    U = _orthonormal(rng, 30, 3)
+    outside = rng.standard_normal(30)
+    outside -= U @ (U.T @ outside)
+    near = U @ rng.standard_normal(3) + 1e-10 * outside / np.linalg.norm(outside)
+    add(
+        "f nearly inside span(U): ||f - U U^T f|| = 1e-10",
+        30,
+        np.array([3.0, 1.0, 0.2]),
+        0.9,
+        f=near,
+        U=U,
+    )
+    add("beta = 0: only f remains", 8, np.array([2.0, 1.0]), 0.0)
+    return cases
+
+
+def _judge_eig_update(got, case):
+    """Compare the matrix, the orthonormality and the eigenvalues (eigenvectors have no sign)."""
+    target, lam = case.expected
+    d, k = target.shape[0], len(lam)
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return f"returned {type(got).__name__}; expected a tuple (U_new, sigma_new)"
+    U, sigma = np.asarray(got[0], dtype=float), np.asarray(got[1], dtype=float)
+    if U.shape != (d, k) or sigma.shape != (k,):
+        return f"returned shapes {U.shape} and {sigma.shape}, expected {(d, k)} and {(k,)}"
+    scale = np.linalg.norm(target, 2)
+    # Two passes of Gram-Schmidt and a small eigensolver: orthonormal to c d eps, and the
+    # eigenvalues and the reconstruction right to c d eps ||target||.
+    tol = 100 * d * EPS
+    if (problem := _close("U_new^T U_new", U.T @ U, np.eye(k), tol)) is not None:
+        return problem + " (the columns of U_new must be orthonormal)"
+    if (problem := _close("sigma_new (descending)", sigma, lam, tol * scale)) is not None:
+        return problem
+    return _close("U_new diag(sigma_new) U_new^T", (U * sigma) @ U.T, target, tol * scale)
+
+
 # -- 03 ---------------------------------------------------------------------------------------
 
 
@@ -260,6 +309,29 @@ EXERCISES = (
         cases=_woodbury_cases,
         solution=solutions.woodbury_solve,
         mistakes=MISTAKES["woodbury_solve"],
+    ),
+    Exercise(
+        name="eig_update",
+        notebook=2,
+        title="The incremental eigendecomposition",
+        statement=(
+            "Given orthonormal `U` (shape `(d, tau)`), `sigma` (shape `(tau,)`), a factor `f` "
+            "with a part outside span(`U`), and $\\beta$, return `(U_new, sigma_new)` with "
+            "`U_new` orthonormal of shape `(d, tau + 1)` and `sigma_new` descending, such that "
+            "$U_{new} \\operatorname{diag}(\\sigma_{new}) U_{new}^\\top = \\beta U "
+            "\\operatorname{diag}(\\sigma) U^\\top + (1 - \\beta) f f^\\top$ (nothing is "
+            "truncated yet). Work in the basis $[U\\ q]$, $q = p/\\|p\\|$, $p = f - U U^\\top "
+            "f$: there the matrix is $(\\tau+1) \\times (\\tau+1)$."
+        ),
+        signature="eig_update(U, sigma, f, beta) -> ((d, tau + 1) array, (tau + 1,) array)",
+        hint=(
+            "When $f$ lies nearly inside span($U$), $p$ is a small difference and its rounding "
+            "error is not small relative to it: orthogonalize $p$ against $U$ a second time."
+        ),
+        cases=_eig_update_cases,
+        solution=solutions.eig_update,
+        mistakes=MISTAKES["eig_update"],
+        judge=_judge_eig_update,
     ),
     Exercise(
         name="best_rank",

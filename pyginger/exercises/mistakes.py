@@ -47,6 +47,26 @@ def _woodbury_no_identity(U, sigma, gamma, g):
     return U @ ((U.T @ g) / (gamma + sigma))
 
 
+def _eig_update_one_pass(U, sigma, f, beta):
+    c = U.T @ f
+    p = f - U @ c
+    r = np.linalg.norm(p)
+    K = np.diag(np.r_[beta * sigma, 0.0]) + (1.0 - beta) * np.outer(np.r_[c, r], np.r_[c, r])
+    lam, V = np.linalg.eigh(K)
+    return np.column_stack([U, p / r]) @ V[:, ::-1], lam[::-1]
+
+
+def _eig_update_undecayed(U, sigma, f, beta):
+    c = U.T @ f
+    p = f - U @ c
+    c2 = U.T @ p
+    p, c = p - U @ c2, c + c2
+    r = np.linalg.norm(p)
+    K = np.diag(np.r_[sigma, 0.0]) + (1.0 - beta) * np.outer(np.r_[c, r], np.r_[c, r])
+    lam, V = np.linalg.eigh(K)
+    return np.column_stack([U, p / r]) @ V[:, ::-1], lam[::-1]
+
+
 def _smallest_pairs(G, tau):
     lam, V = np.linalg.eigh(G)
     return V[:, :tau], lam[:tau]
@@ -227,6 +247,14 @@ MISTAKES = {
             _woodbury_plain_weights,
         ),
         ("dropped the g/gamma term (solved only inside span(U))", _woodbury_no_identity),
+    ),
+    "eig_update": (
+        (
+            "orthogonalized f against U once only: when f lies nearly in span(U), q is not "
+            "orthogonal to U",
+            _eig_update_one_pass,
+        ),
+        ("did not decay the old eigenvalues by beta", _eig_update_undecayed),
     ),
     "best_rank": (
         ("kept the smallest eigenpairs (numpy.linalg.eigh sorts ascending)", _smallest_pairs),

@@ -17,6 +17,7 @@ __all__ = [
     "damped_solve",
     "sherman_morrison",
     "woodbury_solve",
+    "eig_update",
     "best_rank",
     "ema_of_factors",
     "bias_corrected_momentum",
@@ -66,6 +67,22 @@ def woodbury_solve(U, sigma, gamma, g):
     # x = g / gamma + U ((1/(gamma + sigma) - 1/gamma) * U^T g).
     weights = sigma / (gamma * (gamma + sigma))  # = 1/gamma - 1/(gamma + sigma), no cancellation
     return g / gamma - U @ (weights * (U.T @ g))
+
+
+def eig_update(U, sigma, f, beta):
+    """Return ``(U_new, sigma_new)``: eigenpairs of beta U diag(sigma) U^T + (1 - beta) f f^T."""
+    c = U.T @ f
+    p = f - U @ c  # the part of f outside span(U) ...
+    c2 = U.T @ p  # ... orthogonalized a second time: one pass leaves rounding / ||p|| in span(U)
+    p, c = p - U @ c2, c + c2
+    r = np.linalg.norm(p)
+    tau = len(sigma)
+    K = np.zeros((tau + 1, tau + 1))  # the matrix in the basis [U, p / r]
+    K[:tau, :tau] = np.diag(beta * sigma)
+    K += (1.0 - beta) * np.outer(np.r_[c, r], np.r_[c, r])
+    lam, V = np.linalg.eigh(K)
+    order = np.argsort(lam)[::-1]  # descending
+    return np.column_stack([U, p / r]) @ V[:, order], lam[order]
 
 
 # -- 03 Ginger against the dense inverse -----------------------------------------------------
