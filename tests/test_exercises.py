@@ -180,7 +180,10 @@ def test_solutions_use_numpy_and_scipy_only():
 
 
 def test_the_docs_page_is_written_from_the_catalog():
-    page = (ROOT / "docs" / "exercises.md").read_text()
+    path = ROOT / "docs" / "exercises.md"
+    if not path.exists():
+        pytest.skip("docs/ is not part of the source distribution")
+    page = path.read_text()
     assert page == _render.markdown_page(), (
         "docs/exercises.md is stale: python -m pyginger.exercises._render docs/exercises.md"
     )
