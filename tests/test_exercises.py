@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.linalg
+import scipy.stats
 
 import pyginger
 from pyginger import dense, exercises, optim
@@ -44,6 +46,39 @@ def test_a_plausible_mistake_is_rejected_and_named(name, description):
     assert message.startswith(f"{name} (notebook 0{EXERCISES[name].notebook})")
     assert "case " in message and "arguments: " in message  # which input failed
     assert description in message  # what was wrong
+
+
+def _top_eigh(G, tau):
+    w, V = scipy.linalg.eigh(G, subset_by_index=[len(G) - tau, len(G) - 1])
+    return V[:, ::-1], w[::-1]
+
+
+def _float32_threshold(gamma, tau, dtype):
+    c = 10 * (tau + 1) * np.finfo(dtype).eps  # evaluated in the dtype itself
+    return gamma * (1 / c - 1)
+
+
+#: Other right answers (dense, other libraries, the other sign, lower precision): the
+#: tolerances must accept them, or the checker would fail readers who are right.
+ALTERNATIVES = {
+    "damped_solve": lambda G, g, gamma: np.linalg.solve(G + gamma * np.eye(len(G)), g),
+    "sherman_morrison": lambda A_inv, u, v: np.linalg.inv(np.linalg.inv(A_inv) + np.outer(u, v)),
+    "woodbury_solve": lambda U, s, gamma, g: np.linalg.solve(
+        gamma * np.eye(len(U)) + (U * s) @ U.T, g
+    ),
+    "best_rank": _top_eigh,
+    "loglog_slope": lambda n, t: scipy.stats.linregress(np.log(n), np.log(t)).slope,
+    "collapse_threshold": _float32_threshold,
+    "eigenvector_from_root": lambda d, z, lam: -solutions.eigenvector_from_root(d, z, lam),
+    "step_angle": lambda u, v: np.arccos(
+        np.clip(u @ v / (np.linalg.norm(u) * np.linalg.norm(v)), -1.0, 1.0)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", ALTERNATIVES)
+def test_other_right_answers_pass(name):
+    assert exercises.check(name, ALTERNATIVES[name], verbose=False).passed
 
 
 def test_every_notebook_has_at_least_two_exercises_with_two_mistakes_each():
