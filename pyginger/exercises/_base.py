@@ -11,6 +11,8 @@ the answer is that of a known mistake, which mistake.
 from __future__ import annotations
 
 import copy
+import inspect
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -74,7 +76,8 @@ def _describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape}, dtype {value.dtype}"
     if isinstance(value, (list, tuple)):
-        return f"{type(value).__name__} of {len(value)}: " + ", ".join(map(_describe, value[:3]))
+        items = ", ".join(map(_describe, value[:3])) + (", ..." if len(value) > 3 else "")
+        return f"{type(value).__name__} of {len(value)}: [{items}]"
     if isinstance(value, (type, np.dtype)):
         return f"dtype {np.dtype(value)}"
     return repr(value)
@@ -99,7 +102,7 @@ def compare(got: Any, want: Any, rtol: float, atol: float) -> str | None:
         return f"returned shape {g.shape}, expected {w.shape}{hint}"
     if not np.all(np.isfinite(g)):
         bad = np.count_nonzero(~np.isfinite(g))
-        return f"returned non-finite values (nan or inf) at {bad} entries"
+        return f"returned non-finite values (nan or inf) in {bad} of {g.size} entries"
     err, size = float(np.linalg.norm(g - w)), float(np.linalg.norm(w))
     allowed = rtol * size + atol
     if err <= allowed:
@@ -200,7 +203,9 @@ class Exercise:
             return True, None
         for description, wrong in self.mistakes:
             try:
-                theirs = wrong(*case.args)
+                with warnings.catch_warnings():  # our mistakes' warnings are not the reader's
+                    warnings.simplefilter("ignore")
+                    theirs = wrong(*case.args)
             except Exception:  # noqa: BLE001, S112 - a mistake that crashes here explains nothing
                 continue
             if _matches(got, theirs, max(case.rtol, 1e-10), case.atol):
@@ -236,7 +241,10 @@ class Exercise:
             solved, problem = self._diagnose(func, case)
             if problem is None:
                 continue
-            where = ", ".join(_describe(a) for a in case.args)
+            names = inspect.signature(self.solution).parameters
+            where = ", ".join(
+                f"{n} = {_describe(a)}" for n, a in zip(names, case.args, strict=True)
+            )
             message = (
                 f"{self.name} (notebook {self.notebook:02d}): {problem}.\n"
                 f"  case {index} of {len(cases)}: {case.label}\n  arguments: {where}"
