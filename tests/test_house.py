@@ -27,7 +27,10 @@ LAYERS = [
     ("optimizers", ["pyginger.optim"]),
     ("checkpoints", ["pyginger.checkpoint"]),
     ("running", ["pyginger.run"]),
-    ("analysis", ["pyginger.theory", "pyginger.diagnostics", "pyginger.plotting"]),
+    (
+        "analysis",
+        ["pyginger.theory", "pyginger.diagnostics", "pyginger.plotting", "pyginger.exercises"],
+    ),
     ("package", ["pyginger", "pyginger._compat"]),
     ("command line", ["pyginger.cli", "pyginger.__main__"]),
 ]

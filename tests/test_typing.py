@@ -40,6 +40,7 @@ ANNOTATED = [
     "pyginger.theory.estimates",
     "pyginger.theory.experiments",
     "pyginger.run.training",
+    "pyginger.exercises",
 ]
 
 #: Names imported under ``typing.TYPE_CHECKING`` (to avoid import cycles or runtime imports).
