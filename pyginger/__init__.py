@@ -28,6 +28,7 @@ from pyginger.core import (
     reorthonormalize,
     solve,
     to_dense,
+    truncation_bound,
     update,
 )
 from pyginger.nn import datasets, losses, mlp
@@ -52,6 +53,8 @@ __all__ = [
     "orthogonality_error",
     "reorthonormalize",
     "count_algorithms",
+    # the certified error bar of the truncation
+    "truncation_bound",
     # the layers, as subpackages
     "core",
     "nn",

@@ -9,6 +9,8 @@ used: loading a file cannot run code.
 Loading checks that the file is a pyginger checkpoint, that it was written for an optimizer of
 the same name and hyper-parameters, and that the state has the structure, shapes and dtypes the
 optimizer's ``init`` produces; anything else raises a ``ValueError`` that says what differs.
+A Ginger state keeps its truncation certificate (:func:`pyginger.truncation_bound`); a file
+written before states carried one loads with the certificate unknown (NaN).
 
 No list of state types is kept here, and no class is ever looked up by a name read from the
 file: the saved state is rebuilt with the classes of the state ``optimizer.init`` returns, once
@@ -443,6 +445,7 @@ def _restore_state(path, spec, arrays, theta, optimizer):
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"load: the state in {path!r} is not an optimizer's state (no size)")
     like = theta if theta is not None else np.zeros(size, dtype=_state_dtype(fields, size))
+    spec = _with_certificate(spec)
     try:
         template = optimizer.init(like)
     except ValueError as exc:
@@ -457,6 +460,24 @@ def _restore_state(path, spec, arrays, theta, optimizer):
     state = _unflatten(spec, arrays, template, "state")
     _check_ginger_states(path, state)
     return state
+
+
+def _with_certificate(spec):
+    """Return ``spec`` with an unknown (NaN) certificate in Ginger states saved without one.
+
+    Files written before :class:`pyginger.GingerState` carried its truncation certificate hold
+    only ``U, sigma, damping, step``; they load with the certificate marked unknown, since the
+    mass their updates dropped was never recorded.
+    """
+    t = spec.get("t") if isinstance(spec, dict) else None
+    if t == "state":
+        fields = {f: _with_certificate(s) for f, s in spec["fields"].items()}
+        if spec["cls"] == "GingerState" and list(fields) == ["U", "sigma", "damping", "step"]:
+            fields.update({f: {"t": "float", "v": float("nan")} for f in _v.CERTIFICATE_FIELDS})
+        return {**spec, "fields": fields}
+    if t in ("tuple", "list"):
+        return {**spec, "items": [_with_certificate(s) for s in spec["items"]]}
+    return spec
 
 
 def _ginger_states(obj):

@@ -127,7 +127,7 @@ def test_update_takes_the_secular_solver_and_agrees(monkeypatch, form, algorithm
 
 def test_update_falls_back_to_the_dense_solver(monkeypatch, algorithm_counts):
     # Should LAPACK's root finder fail, the update still answers, through the dense solver.
-    def fail(*args):
+    def fail(*args, **kwargs):
         raise np.linalg.LinAlgError("dlaed4 did not converge")
 
     rng = np.random.default_rng(2)

@@ -11,6 +11,7 @@ checks and choice lists live in a module of this package named after the layer.
 
 from pyginger._validation.common import (
     BACKENDS,
+    CERTIFICATE_FIELDS,
     FACTOR_KINDS,
     FLOAT_DTYPES,
     FORMS,
@@ -35,6 +36,7 @@ from pyginger._validation.common import (
 
 __all__ = [
     "BACKENDS",
+    "CERTIFICATE_FIELDS",
     "FACTOR_KINDS",
     "FLOAT_DTYPES",
     "FORMS",

@@ -128,10 +128,11 @@ def check_state(func: str, state) -> None:
     """Check that ``state`` is a :class:`pyginger.GingerState` with values it can represent.
 
     Cheap checks, ``O(tau)``: shapes and dtypes of ``U`` and ``sigma``, a normal positive
-    damping, a count ``>= 0``, and ``sigma`` finite, ``>= 0`` and sorted in descending order.
+    damping, a count ``>= 0``, ``sigma`` finite, ``>= 0`` and sorted in descending order, and
+    the truncation certificate's numbers ``>= 0`` (or NaN: unknown).
     (Orthonormality of ``U`` costs a pass over it and is checked where a state is loaded.)
     """
-    fields = ("U", "sigma", "damping", "step")
+    fields = ("U", "sigma", "damping", "step", *CERTIFICATE_FIELDS)
     if not all(hasattr(state, f) for f in fields):
         raise TypeError(
             f"{func}: state must be a GingerState (from pyginger.init), got {type(state).__name__}"
@@ -161,6 +162,21 @@ def check_state(func: str, state) -> None:
         raise ValueError(
             f"{func}: state.sigma must be finite, >= 0 and sorted in descending order, got {s}"
         )
+    for name in CERTIFICATE_FIELDS:
+        x = getattr(state, name)
+        # NaN (unknown) passes "x < 0"; inf is a true, if empty, upper bound.
+        if isinstance(x, bool) or not isinstance(x, numbers.Real) or x < 0:
+            raise ValueError(f"{func}: state.{name} must be a real number >= 0 or NaN, got {x!r}")
+
+
+#: The fields of a Ginger state that carry its truncation certificate (pyginger.core.certificate).
+CERTIFICATE_FIELDS = (
+    "gap_spectral",
+    "gap_frobenius",
+    "gap_trace",
+    "gap_spectral_lower",
+    "gap_frobenius_lower",
+)
 
 
 _TINY = float(np.finfo(np.float64).tiny)

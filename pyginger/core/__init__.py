@@ -2,11 +2,13 @@
 
 Everything the paper is about, and nothing above it: the state and its invariants
 (:mod:`~pyginger.core.state`), the update (:mod:`~pyginger.core.rank_update`), and applying the
-preconditioner (:mod:`~pyginger.core.woodbury`). The kernel selection, the kernels, the generated
+preconditioner (:mod:`~pyginger.core.woodbury`), with the certified bound on what truncation
+lost (:mod:`~pyginger.core.certificate`). The kernel selection, the kernels, the generated
 small-``tau`` code, the secular solver and the NumPy twins are private modules of this package.
 """
 
 from pyginger.core._instrument import count_algorithms
+from pyginger.core.certificate import TruncationBound, truncation_bound
 from pyginger.core.rank_update import REORTH_EVERY, update
 from pyginger.core.state import GingerState, init, orthogonality_error, reorthonormalize
 from pyginger.core.woodbury import GingerOperator, aslinearoperator, matvec, solve, to_dense
@@ -22,6 +24,8 @@ __all__ = [
     "GingerOperator",
     "orthogonality_error",
     "reorthonormalize",
+    "truncation_bound",
+    "TruncationBound",
     "REORTH_EVERY",
     "count_algorithms",
 ]

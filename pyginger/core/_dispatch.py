@@ -110,8 +110,11 @@ def eps_of(dtype) -> float:
     return _EPS.get(name, _EPS["float64"])
 
 
-def top_eigh(K, tau):
-    """Eigenpairs of the symmetric ``K`` with the ``tau`` largest eigenvalues, descending."""
+def top_eigh(K, tau, *, rest=False):
+    """Eigenpairs of the symmetric ``K`` with the ``tau`` largest eigenvalues, descending.
+
+    With ``rest``, also the other ``n - tau`` eigenvalues (those a truncation drops), ascending.
+    """
     # LAPACK called directly: NumPy's and SciPy's eigh add argument handling that matters at
     # small d, and NumPy's bundled OpenBLAS threads its syevd badly on a busy machine. Divide
     # and conquer (syevd) is the faster driver below ~32, MRRR (syevr) above (docs/performance.md).
@@ -123,6 +126,8 @@ def top_eigh(K, tau):
     if info != 0:  # pragma: no cover - LAPACK failure: let NumPy raise LinAlgError
         lam, V = np.linalg.eigh(K)
     order = np.arange(n - 1, n - 1 - tau, -1)  # ascending -> the tau largest, descending
+    if rest:
+        return lam[order], V[:, order], lam[: n - tau]
     return lam[order], V[:, order]
 
 

@@ -99,18 +99,31 @@ def _small_matrix(projection, r, weights, c_sm, dtype):
     return left @ middle @ left.T
 
 
+def _clamped(s, damping):
+    """Step 6, first half: ``s`` clamped at ``1 / gamma``."""
+    return np.where(s > 1 / damping, 1 / damping, s).astype(s.dtype)
+
+
+def _unzeroed(s, damping):
+    """Step 6 before the zeroing: ``gamma^2 s pinv_c(1 - gamma s)`` of the clamped ``s``."""
+    s = _clamped(s, damping)
+    return (damping**2) * s * pinv_cutoff(1 - damping * s)
+
+
 def _map_back(s, damping):
     """Step 6: from the inverse's eigenvalues ``s`` to the curvature's ``sigma``."""
-    s = np.where(s > 1 / damping, 1 / damping, s).astype(s.dtype)
-    sigma = (damping**2) * s * pinv_cutoff(1 - damping * s)
+    sigma = _unzeroed(s, damping)
     return np.where(sigma < ZERO_FRACTION * sigma.max(), 0.0, sigma).astype(s.dtype)
 
 
-def released_update(U: np.ndarray, sigma: np.ndarray, g: np.ndarray, damping: float, beta):
+def released_update(
+    U: np.ndarray, sigma: np.ndarray, g: np.ndarray, damping: float, beta, *, trace=False
+):
     """Return the new ``(U, sigma)`` (``sigma`` ascending) after the seven released steps.
 
     ``U``, ``sigma`` and ``g`` share a float dtype; ``g`` is one factor of shape ``(d,)``.
-    The caller validates; nothing is written in place.
+    The caller validates; nothing is written in place. With ``trace``, a third value says what
+    the step removed from the matrix (see :func:`removed_mass`).
     """
     a, b = beta, 1 - beta
     tau = U.shape[1]
@@ -119,6 +132,7 @@ def released_update(U: np.ndarray, sigma: np.ndarray, g: np.ndarray, damping: fl
     weights = inverse_weights(sigma, damping, a)
     p = q - U @ (U.T @ q)  # 3.
     r = np.sqrt(p.T @ p)
+    floored = bool(r < RESIDUAL_FLOOR)
     r = np.where(r < RESIDUAL_FLOOR, RESIDUAL_FLOOR, r).astype(U.dtype)
     p = np.true_divide(p, r)
     K = _small_matrix(U.T @ q, r, weights, c_sm, U.dtype)  # 4.
@@ -126,4 +140,29 @@ def released_update(U: np.ndarray, sigma: np.ndarray, g: np.ndarray, damping: fl
     U_new = U @ V[:tau] + np.outer(p, V[tau])  # 5.
     sigma_new = _map_back(s, damping)  # 6.
     order = np.argsort(sigma_new, kind="stable")  # 7.
-    return U_new[:, order][:, 1:], sigma_new[order][1:]
+    if not trace:
+        return U_new[:, order][:, 1:], sigma_new[order][1:]
+    guarded = floored or bool(np.any((weights == 0) & (a * sigma > 0)))
+    removed = None if guarded else removed_mass(s, damping, sigma_new[order[0]])
+    return U_new[:, order][:, 1:], sigma_new[order][1:], removed
+
+
+def removed_mass(s, damping, dropped):
+    """Return the eigenvalues steps 6 and 7 removed, or None if step 6 collapsed one.
+
+    ``s`` are the ``tau + 1`` eigenvalues of step 4 and ``dropped`` the entry step 7 dropped.
+    Without a guard in steps 1-4 the released step is, in exact arithmetic, the inverse form's:
+    the eigenvalues ``gamma^2 s / (1 - gamma s)`` of ``beta G + (1 - beta) g g^T`` in the basis
+    ``[U p]``. Step 6 then zeroes those below ``1e-9`` of the largest (their values are known:
+    removed) and collapses to zero those whose ``1 - gamma s`` falls under the pseudo-inverse's
+    cut-off, or whose ``s`` exceeds ``1 / gamma`` (their size is not computed: None). Step 7
+    removes ``dropped``.
+    """
+    if np.any(s > 1 / damping):
+        return None
+    clamped = _clamped(s, damping)
+    if np.any((pinv_cutoff(1 - damping * clamped) == 0) & (clamped > 0)):
+        return None
+    pre = _unzeroed(s, damping).astype(np.float64)
+    zeroed = (pre < ZERO_FRACTION * pre.max()) & (pre > 0)
+    return np.concatenate((pre[zeroed], [float(dropped)]))

@@ -148,7 +148,7 @@ def _deflation_sweep(d, w, r, tol, V):  # pragma: no cover - compiled
     return kept[:nkept]
 
 
-def top_eigh(p, z, rho, tau):
+def top_eigh(p, z, rho, tau, *, rest=False):
     r"""Return the ``tau`` largest eigenpairs of :math:`\operatorname{diag}(p) + \rho z z^\top`.
 
     Parameters
@@ -160,6 +160,8 @@ def top_eigh(p, z, rho, tau):
         ``rho >= 0``.
     tau : int
         Number of eigenpairs wanted, ``1 <= tau <= n``.
+    rest : bool, optional
+        Also return the other ``n - tau`` eigenvalues (those a truncation drops).
 
     Returns
     -------
@@ -167,6 +169,8 @@ def top_eigh(p, z, rho, tau):
         The eigenvalues, descending.
     V : (n, tau) ndarray
         Orthonormal eigenvectors, column ``j`` for ``lam[j]``.
+    others : (n - tau,) ndarray
+        Only with ``rest``: the remaining eigenvalues, descending.
 
     Raises
     ------
@@ -201,7 +205,10 @@ def top_eigh(p, z, rho, tau):
             raise np.linalg.LinAlgError("secular equation: dlaed4 did not converge")
         lam[kept] = result[0]
         V[:, kept] = V[:, kept] @ result[1]
-    top = np.argsort(lam, kind="stable")[::-1][:tau]
+    ranked = np.argsort(lam, kind="stable")[::-1]
+    top = ranked[:tau]
     vectors = np.empty((p.size, tau))
     vectors[order] = V[:, top]  # back to the caller's order of p
+    if rest:
+        return lam[top], vectors, lam[ranked[tau:]]
     return lam[top], vectors

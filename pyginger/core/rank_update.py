@@ -18,6 +18,7 @@ from pyginger._backend import Array
 from pyginger._validation import core as _checks
 from pyginger._validation.core import INVERSE_FORM_DAMPING
 from pyginger.core import _dispatch, _instrument, _released, _secular
+from pyginger.core import certificate as _certificate
 from pyginger.core import state as _state
 from pyginger.core._dispatch import _kernels  # noqa: F401 - which kernels loaded (None: no Numba)
 from pyginger.core.state import GingerState
@@ -49,7 +50,7 @@ def _small_problem(C, R, middle, weights, tau):
         # diag(weights, 0) + m z z^T: the secular equation, O(n^2) instead of O(n^3).
         poles = np.concatenate((weights, np.zeros(n - tau)))
         try:
-            eigenpairs = _secular.top_eigh(poles, CR[:, 0], float(middle[0, 0]), tau)
+            eigenpairs = _secular.top_eigh(poles, CR[:, 0], float(middle[0, 0]), tau, rest=True)
         except np.linalg.LinAlgError:
             pass  # LAPACK's root finder failed (never seen): the dense solver below answers
         else:
@@ -58,15 +59,16 @@ def _small_problem(C, R, middle, weights, tau):
     _instrument.record("dense-eig")
     K = CR @ middle @ CR.T
     K.flat[: tau * (K.shape[0] + 1) : K.shape[0] + 1] += weights  # the top-left diagonal
-    return _dispatch.top_eigh(K, tau)
+    return _dispatch.top_eigh(K, tau, rest=True)
 
 
 def _eigen_update(kern, xp, U, weights, F, middle, out=None):
     r"""Top-``tau`` eigenpairs of :math:`U \operatorname{diag}(w) U^\top + F M F^\top`.
 
     ``weights`` (tau,) and ``middle`` (k, k, symmetric PSD) are float64 host arrays. Returns the
-    new ``U`` (same library and dtype; written into ``out`` when given, which may be ``U``) and
-    the new eigenvalues as a float64 host array, sorted descending.
+    new ``U`` (same library and dtype; written into ``out`` when given, which may be ``U``), the
+    new eigenvalues as a float64 host array, sorted descending, and the eigenvalues the
+    truncation dropped (float64 host array of at most ``k`` values, for the certificate).
 
     Steps (the curvature form of docs/mathematics.md): ``C = U^T F``, residual
     ``P = F - U C``, an orthonormal basis of ``range(P)``, the small eigenproblem, and the
@@ -97,17 +99,19 @@ def _eigen_update(kern, xp, U, weights, F, middle, out=None):
         if s2 > GRAM_MIN * f2:
             s = np.sqrt(s2)
             _instrument.record("two-pass")
-            lam, V = _small_problem(C, np.array([[s]]), middle, weights, tau)
+            lam, V, dropped = _small_problem(C, np.array([[s]]), middle, weights, tau)
             W = V[tau:] / s  # (1, tau)
-            return _dispatch.rotate(kern, U, V[:tau] - C @ W, F, W, out), np.maximum(lam, 0.0)
+            U_new = _dispatch.rotate(kern, U, V[:tau] - C @ W, F, W, out)
+            return U_new, np.maximum(lam, 0.0), dropped
     else:
         s2, Z = np.linalg.eigh((S + S.T) / 2)
         if s2[0] > GRAM_MIN * np.linalg.eigvalsh(FtF)[-1]:
             s = np.sqrt(s2)
             _instrument.record("two-pass")
-            lam, V = _small_problem(C, s[:, None] * Z.T, middle, weights, tau)
+            lam, V, dropped = _small_problem(C, s[:, None] * Z.T, middle, weights, tau)
             W = (Z / s) @ V[tau:]  # (k, tau)
-            return _dispatch.rotate(kern, U, V[:tau] - C @ W, F, W, out), np.maximum(lam, 0.0)
+            U_new = _dispatch.rotate(kern, U, V[:tau] - C @ W, F, W, out)
+            return U_new, np.maximum(lam, 0.0), dropped
 
     return _three_pass(kern, xp, U, weights, F, middle, C, out)
 
@@ -148,9 +152,9 @@ def _three_pass(kern, xp, U, weights, F, middle, C, out):
         basis, R = _residual_basis(kern, xp, U, P, tol, 0.7 * float(np.max(f_norms)))
         to_basis = np.eye(R.shape[0])
 
-    lam, V = _small_problem(C, R, middle, weights, tau)
+    lam, V, dropped = _small_problem(C, R, middle, weights, tau)
     B = to_basis @ V[tau:]  # (columns of basis, tau)
-    return _dispatch.rotate(kern, U, V[:tau], basis, B, out), np.maximum(lam, 0.0)
+    return _dispatch.rotate(kern, U, V[:tau], basis, B, out), np.maximum(lam, 0.0), dropped
 
 
 def _residual_basis(kern, xp, U, P, tol, small):
@@ -300,11 +304,13 @@ def update(
     if form == "reference":
         return _reference_form_update(state, F, beta)
     if form == "curvature":
-        U_new, sigma_new = _eigen_update(
+        U_new, sigma_new, dropped = _eigen_update(
             kern, xp, U, beta * sigma, F, (1.0 - beta) * np.eye(k), out=out
         )
     else:
-        U_new, sigma_new = _inverse_form_update(kern, xp, U, sigma, gamma, beta, F, out=out)
+        U_new, sigma_new, dropped = _inverse_form_update(
+            kern, xp, U, sigma, gamma, beta, F, out=out
+        )
 
     step = state.step + 1
     if reorth_every is not None and step % reorth_every == 0:
@@ -313,7 +319,11 @@ def update(
         in_place = U_new if _backend.is_writeable(U_new) else None
         U_new, sigma_new = _state._reorthonormalize(kern, xp, U_new, sigma_new, out=in_place)
     return GingerState(
-        U=U_new, sigma=_backend.from_host(sigma_new, U_new), damping=gamma, step=step
+        U=U_new,
+        sigma=_backend.from_host(sigma_new, U_new),
+        damping=gamma,
+        step=step,
+        **_certificate.advance(state, beta, dropped),
     )
 
 
@@ -327,14 +337,17 @@ def _reference_form_update(state, F, beta):
         )
     if not np.all(np.isfinite(F)):
         raise ValueError("update: factor must be finite, got NaN or inf entries")
-    U, sigma = _released.released_update(
-        state.U, state.sigma, F[:, 0], state.damping, beta
+    U, sigma, removed = _released.released_update(
+        state.U, state.sigma, F[:, 0], state.damping, beta, trace=True
     )  # sigma ascending: the state keeps it descending (the same matrix)
+    # removed is None when a guard of the released code changed the matrix: then the state is
+    # no truncation of the EMA, and its certificate becomes unknown (NaN) for good.
     return GingerState(
         U=np.ascontiguousarray(U[:, ::-1]),
         sigma=np.ascontiguousarray(sigma[::-1]),
         damping=state.damping,
         step=state.step + 1,
+        **_certificate.advance(state, beta, removed),
     )
 
 
@@ -357,9 +370,16 @@ def _inverse_form_update(kern, xp, U, sigma, gamma, beta, F, out=None):
     Q = kern.axpy_lowrank(1.0 / gamma, F, U, kern.small_in(-(s[:, None] * C), U))  # A^{-1} F
     FtAinvF = _backend.to_host(F.T @ Q)
     middle = np.linalg.inv(np.eye(k) / b + (FtAinvF + FtAinvF.T) / 2)
-    U_new, s_new = _eigen_update(kern, xp, U, s, _dispatch.contiguous(Q, xp), middle, out=out)
+    U_new, s_new, s_dropped = _eigen_update(
+        kern, xp, U, s, _dispatch.contiguous(Q, xp), middle, out=out
+    )
     # The map back divides by 1 - gamma s = gamma / (gamma + sigma): this is where digits are lost
     # as gamma shrinks. Rounding can push the denominator to <= 0; clip it at machine epsilon so
     # the state stays finite (it is then inaccurate, which is the point of offering both forms).
-    denom = np.maximum(1.0 - gamma * s_new, _dispatch.eps_of(U.dtype))
-    return U_new, np.maximum(gamma**2 * s_new / denom, 0.0)
+    eps = _dispatch.eps_of(U.dtype)
+    denom = np.maximum(1.0 - gamma * s_new, eps)
+    sigma_new = np.maximum(gamma**2 * s_new / denom, 0.0)
+    if np.any(1.0 - gamma * s_new <= eps):
+        return U_new, sigma_new, None  # a clipped eigenvalue: no truncation, nothing certified
+    # s and sigma are in increasing correspondence, so the dropped s map to the dropped sigma.
+    return U_new, sigma_new, gamma**2 * s_dropped / np.maximum(1.0 - gamma * s_dropped, eps)

@@ -43,12 +43,31 @@ class GingerState(NamedTuple):
         The damping :math:`\gamma > 0`, added fresh at every step (never decayed by ``beta``).
     step : int
         Number of updates applied since :func:`init`.
+    gap_spectral, gap_frobenius : float
+        Upper bounds on :math:`\|G_t - \tilde G_t\|_2` and :math:`\|G_t - \tilde G_t\|_F`, the
+        gap between the exact EMA :math:`G_t` and the state's :math:`\tilde G_t = U
+        \operatorname{diag}(\sigma) U^\top`, carried from the eigenvalues each update drops
+        (:mod:`pyginger.core.certificate`; read them with :func:`truncation_bound`).
+    gap_trace : float
+        :math:`\operatorname{tr}(G_t - \tilde G_t)`, the nuclear norm of the gap, exactly (to
+        rounding).
+    gap_spectral_lower, gap_frobenius_lower : float
+        Lower bounds on the same two norms.
+
+    The five ``gap_*`` fields default to 0: a state built by hand certifies the gap to the EMA
+    that starts from its own matrix. ``NaN`` means unknown (a checkpoint written before they
+    existed, or a ``form="reference"`` update whose guards changed the matrix).
     """
 
     U: Any
     sigma: Any
     damping: float
     step: int
+    gap_spectral: float = 0.0
+    gap_frobenius: float = 0.0
+    gap_trace: float = 0.0
+    gap_spectral_lower: float = 0.0
+    gap_frobenius_lower: float = 0.0
 
     @property
     def dim(self) -> int:
@@ -117,8 +136,8 @@ def init(
     --------
     >>> import pyginger
     >>> state = pyginger.init(5, 2, damping=0.1)
-    >>> state.U.shape, state.sigma.tolist(), state.damping, state.step
-    ((5, 2), [0.0, 0.0], 0.1, 0)
+    >>> state.U.shape, state.sigma.tolist(), state.damping, state.step, state.gap_trace
+    ((5, 2), [0.0, 0.0], 0.1, 0, 0.0)
     """
     dim, rank, damping, xp, dt = _checks.check_init(dim, rank, damping, dtype, xp)
     if xp is np:
@@ -195,7 +214,8 @@ def reorthonormalize(state: GingerState, *, backend: str | None = None) -> Ginge
 
     Computes ``U = Q R`` and the eigendecomposition of the small matrix
     :math:`R \operatorname{diag}(\sigma) R^\top`, so the matrix represented does not change.
-    :func:`update` calls this every ``reorth_every`` steps (in place on the new ``U``).
+    :func:`update` calls this every ``reorth_every`` steps (in place on the new ``U``). The
+    truncation certificate (the ``gap_*`` fields) is kept as it is: nothing is dropped.
 
     Parameters
     ----------
