@@ -165,4 +165,7 @@ def removed_mass(s, damping, dropped):
         return None
     pre = _unzeroed(s, damping).astype(np.float64)
     zeroed = (pre < ZERO_FRACTION * pre.max()) & (pre > 0)
-    return np.concatenate((pre[zeroed], [float(dropped)]))
+    removed = np.concatenate((pre[zeroed], [float(dropped)]))
+    # Values within the small problem's rounding (n eps max sigma) cannot be told from 0.
+    noise = s.size * float(np.finfo(s.dtype).eps) * float(pre.max())
+    return np.where(removed > noise, removed, 0.0)

@@ -55,11 +55,22 @@ def _small_problem(C, R, middle, weights, tau):
             pass  # LAPACK's root finder failed (never seen): the dense solver below answers
         else:
             _instrument.record("secular-eig")
-            return eigenpairs
+            return _without_noise(*eigenpairs, n)
     _instrument.record("dense-eig")
     K = CR @ middle @ CR.T
     K.flat[: tau * (K.shape[0] + 1) : K.shape[0] + 1] += weights  # the top-left diagonal
-    return _dispatch.top_eigh(K, tau, rest=True)
+    return _without_noise(*_dispatch.top_eigh(K, tau, rest=True), n)
+
+
+def _without_noise(lam, V, dropped, n):
+    """Set to 0 the dropped eigenvalues within rounding (``n eps ||K||``) of zero.
+
+    An eigensolver's eigenvalues are accurate to about ``n eps ||K||_2``; below that a dropped
+    eigenvalue cannot be told from 0 (the one a rank-deficient ``K`` always has), so it adds
+    nothing to the truncation certificate, which then stays exactly 0 while nothing is dropped.
+    """
+    noise = n * float(np.finfo(np.float64).eps) * max(float(lam[0]), 0.0)
+    return lam, V, np.where(dropped > noise, dropped, 0.0)
 
 
 def _eigen_update(kern, xp, U, weights, F, middle, out=None):
