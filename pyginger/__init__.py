@@ -20,6 +20,7 @@ from pyginger import (
 from pyginger.core import (
     GingerOperator,
     GingerState,
+    TruncationBound,
     aslinearoperator,
     count_algorithms,
     init,
@@ -55,6 +56,7 @@ __all__ = [
     "count_algorithms",
     # the certified error bar of the truncation
     "truncation_bound",
+    "TruncationBound",
     # the layers, as subpackages
     "core",
     "nn",
