@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pyginger
-from pyginger import checkpoint, dense, optim
+from pyginger import checkpoint, dense, diagnostics, optim
 from pyginger.core import certificate
 
 EPS = float(np.finfo(np.float64).eps)
@@ -70,6 +70,42 @@ def test_bounds_hold_and_trace_is_exact_at_every_step(form, k):
             assert _angle(P_state @ g, P @ g) <= cert.angle + ANGLE_TOL
         truncated += cert.trace > tol
     assert truncated > 30  # the stream truncates: the bounds were tested on a nonzero gap
+
+
+def test_float32_state_is_certified_to_its_own_rounding():
+    # The certificate is carried in float64; a float32 state's matrix carries ~ n eps32 tr(G) of
+    # rounding per update (the sums over d are float64, the storage float32).
+    factors = [f.astype(np.float32) for f in _stream(2, 30)]
+    state = pyginger.init(D, TAU, damping=GAMMA, dtype=np.float32)
+    for t in range(1, len(factors) + 1):
+        state = pyginger.update(state, factors[t - 1], beta=BETA)
+        G = dense.ema_ggn([f.astype(np.float64) for f in factors[:t]], BETA)
+        U, sigma = state.U.astype(np.float64), state.sigma.astype(np.float64)
+        E = G - (U * sigma) @ U.T
+        cert = pyginger.truncation_bound(state)
+        tol = 100 * t * float(np.finfo(np.float32).eps) * float(np.trace(G))
+        assert abs(cert.trace - np.trace(E)) <= tol
+        assert np.linalg.norm(E, 2) <= cert.spectral + tol
+        assert np.linalg.norm(E) <= cert.frobenius + tol
+
+
+def test_trace_matches_the_shadow_replay():
+    factors = _stream(1, 25)
+    trace, state = diagnostics.shadow_replay(factors, TAU, beta=BETA, damping=GAMMA)
+    # missing_mass = tr(G) - sum(sigma), computed densely: the certified trace to rounding.
+    tol = 100 * len(factors) * EPS * np.trace(dense.ema_ggn(factors, BETA))
+    assert abs(pyginger.truncation_bound(state).trace - trace.missing_mass[-1]) <= tol
+    assert trace.missing_mass[-1] > 1e3 * tol
+
+
+def test_clipped_inverse_form_makes_the_certificate_unknown():
+    # float32 at gamma = 1e-8: 1 - gamma s falls below eps32 and the map back clips it, so the
+    # state is no truncation of the EMA any more (docs/mathematics.md, the two forms).
+    rng = np.random.default_rng(0)
+    state = pyginger.init(40, 6, damping=1e-8, dtype=np.float32)
+    for f in rng.standard_normal((8, 40)).astype(np.float32):
+        state = pyginger.update(state, f, beta=0.9, form="inverse")
+    assert math.isnan(pyginger.truncation_bound(state).trace)
 
 
 def test_state_is_the_dense_truncated_replay():

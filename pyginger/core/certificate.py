@@ -182,7 +182,9 @@ def truncation_bound(
     Notes
     -----
     Without ``vector``: ``O(1)``, from the five ``gap_*`` fields of the state. The bounds hold in
-    exact arithmetic; the update's own rounding comes on top (module notes).
+    exact arithmetic; the update's own rounding comes on top: ``O(eps)`` relative for the
+    curvature form, about ``eps sigma_1 / gamma`` for the inverse form, which at small damping
+    (and in float32) can exceed the gap certified here.
 
     Examples
     --------
