@@ -23,9 +23,10 @@ five scalars are carried from step to step, in ``O(k)`` operations and without t
   \|E\|_F \|D\|_F, \operatorname{tr} E\, \|D\|_2)`; so with
   :math:`c_t = \min(\delta_{t-1} n_t, \varphi_{t-1} f_t, \operatorname{tr} E_{t-1}\, d_t)`,
   :math:`\varphi_t = \min\big(\sqrt{\beta^2 \varphi_{t-1}^2 + 2 \beta c_t + f_t^2},\,
-  \operatorname{tr} E_t\big)`. This is sharper than the triangle inequality
-  :math:`\beta\varphi_{t-1} + f_t` whenever one eigenvalue is dropped (:math:`c_t = \delta_{t-1}
-  f_t`). The spectral bound uses it too: :math:`\delta_t = \beta \min(\delta_{t-1},
+  \operatorname{tr} E_t\big)`. This is never looser than the triangle inequality
+  :math:`\beta\varphi_{t-1} + f_t`, and strictly sharper when one eigenvalue is dropped and
+  :math:`\delta_{t-1} < \varphi_{t-1}` (:math:`c_t = \delta_{t-1} f_t`). The spectral bound
+  uses it too: :math:`\delta_t = \beta \min(\delta_{t-1},
   \varphi_{t-1}) + d_t`;
 * lower bounds: :math:`E_t \succeq \beta E_{t-1}` and :math:`E_t \succeq D_t` give
   :math:`\ell_t = \max(\beta \ell_{t-1}, d_t) \le \|E_t\|_2`, and

@@ -248,7 +248,10 @@ def update(
     Returns
     -------
     GingerState
-        New state with ``step`` increased by one.
+        New state with ``step`` increased by one, and its truncation certificate (the ``gap_*``
+        fields, read by :func:`pyginger.truncation_bound`) advanced by the eigenvalues this
+        update dropped. For ``form="reference"`` it is advanced only while the released guards
+        leave the matrix a truncation of the EMA, and becomes NaN (unknown) otherwise.
 
     Raises
     ------
