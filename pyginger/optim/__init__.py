@@ -57,7 +57,6 @@ from pyginger.optim.alias import (
     adam,
     gauss_newton,
     ginger,
-    ginger_reference,
     preconditioned,
     sgd,
 )
@@ -72,6 +71,7 @@ from pyginger.optim.base import (
     chain,
 )
 from pyginger.optim.registry import OPTIMIZERS, get_optimizer
+from pyginger.optim.released import REFERENCE_CONFIG, ginger_reference, qng_reference
 from pyginger.optim.schedules import linear_warmup
 from pyginger.optim.states import (
     AdamState,
@@ -80,6 +80,7 @@ from pyginger.optim.states import (
     GaussNewtonState,
     GingerOptState,
     KFACState,
+    QNGReferenceState,
     QNGState,
     SGDState,
 )
@@ -98,10 +99,12 @@ __all__ = [
     "ginger",
     "ginger_reference",
     "REFERENCE_SETTINGS",
+    "REFERENCE_CONFIG",
     "diag_ggn",
     "kfac",
     "kfac_factors",
     "qng",
+    "qng_reference",
     # learning-rate schedules
     "linear_warmup",
     # states
@@ -113,6 +116,7 @@ __all__ = [
     "DiagGGNState",
     "KFACState",
     "QNGState",
+    "QNGReferenceState",
     # composing new optimizers
     "preconditioned",
     "Preconditioner",
