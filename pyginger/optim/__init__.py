@@ -14,8 +14,10 @@ Every optimizer is an :class:`Optimizer`, a named tuple of two pure functions an
 ==================  ========================================================  ==================
 ``None``            ignored (pass nothing)                                    sgd, adam
 ``"factor"``        a factor ``F``, shape ``(d,)`` or ``(d, k)``, ``F F^T``   ginger, ema_ggn,
-                    the (or an unbiased estimate of the) GGN, e.g.            diag_ggn, qng
-                    ``model.ggn_factor(...)``; ``None`` reuses the state's
+                    the (or an unbiased estimate of the) GGN, e.g.            diag_ggn, qng;
+                    ``model.ggn_factor(...)``; ``None`` reuses the state's    ``(d,)`` only:
+                                                                              ginger_reference,
+                                                                              qng_reference
 ``"ggn"``           the GGN itself: a factor array ``F`` (``G = F F^T``),     gauss_newton
                     a callable ``v -> G v`` or a ``LinearOperator``
 ``"ggn_operator"``  the same; a loop passes products ``v -> G v``             gauss_newton

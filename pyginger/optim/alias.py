@@ -439,6 +439,9 @@ def ginger(
     * **Not included:** weight decay (the reference's training script applies decoupled decay,
       0 by default).
 
+    :func:`ginger_reference` computes the reference's step itself, with its float32 guards;
+    docs/reference.md measures every difference listed here.
+
     Examples
     --------
     A convex quadratic :math:`\tfrac12 (\theta-\theta^*)^\top A (\theta-\theta^*)` with the exact
