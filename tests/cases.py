@@ -65,7 +65,10 @@ MLP_OPTIMIZERS = {
     "ginger": lambda model: optim.ginger(lr=0.1, rank=4, damping=0.03),
     "ginger_inverse": lambda model: optim.ginger(lr=0.1, rank=4, damping=0.03, form="inverse"),
     "ginger_blocks": lambda model: optim.ginger(lr=0.1, rank=4, damping=0.03, blocks=model.blocks),
-    "ginger_reference": lambda model: optim.ginger_reference(blocks=model.blocks, lr=0.01),
+    "ginger_reference": lambda model: optim.ginger_reference(
+        **{**optim.REFERENCE_CONFIG, "lr": 0.01}, blocks=model.blocks
+    ),
+    "qng_reference": lambda model: optim.qng_reference(0.01),
     "diag_ggn": lambda model: optim.diag_ggn(lr=0.1, damping=0.03),
     "kfac": lambda model: optim.kfac(model, lr=0.3, damping=0.01),
     "qng": lambda model: optim.qng(lr=0.05, rank=8),

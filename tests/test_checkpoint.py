@@ -26,7 +26,10 @@ OPTIMIZERS = {
     "ginger_blocks_inverse": lambda: optim.ginger(
         lr=0.1, rank=3, damping=0.03, blocks=MODEL.blocks, form="inverse"
     ),
-    "ginger_reference": lambda: optim.ginger_reference(blocks=MODEL.blocks, warmup_steps=5),
+    "ginger_reference": lambda: optim.ginger_reference(
+        **optim.REFERENCE_CONFIG, blocks=MODEL.blocks, warmup_steps=5
+    ),
+    "qng_reference": lambda: optim.qng_reference(0.05, trust_region=1e-3),
     "diag_ggn": lambda: optim.diag_ggn(lr=0.1, damping=0.03),
     "kfac": lambda: optim.kfac(MODEL, lr=0.2, damping=0.01),
     "qng": lambda: optim.qng(lr=0.05, rank=4),

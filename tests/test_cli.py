@@ -31,6 +31,9 @@ def test_demo_quick_runs_end_to_end(tmp_path):
     text = out.stdout
     assert "[1] Ginger vs the exact damped inverse" in text
     assert "curvature" in text and "inverse" in text
+    assert "[1b] The released numerics vs the exact damped inverse" in text
+    # one row per damping: everything collapses at 1e-8, nothing at 1e-5 (test below)
+    assert "\n  1e-08     8 of 8 " in text and "\n  1e-05     0 of 8 " in text
     assert "[2] Training an MLP" in text
     for name in ("sgd", "adam", "ginger", "ema_ggn", "gauss_newton"):
         assert f"\n{name} " in text, name
@@ -238,3 +241,35 @@ def test_demo_plot_styles_and_title(tmp_path, monkeypatch):
     runs = {"sgd": {"eval_steps": np.arange(3), "eval_loss": np.array([1.0, 0.5, 0.2])}}
     demo_plots.section_plots(args, rows, runs)
     assert "$d$ = 60" in titles["error"] and r"$\beta$ = 0.95" in titles["error"]
+
+
+def test_released_rows_follow_from_the_collapse_threshold():
+    # Section 1b's stream starts from the initial state (sigma = 0), where an eigenvalue
+    # collapses iff it exceeds the absolute threshold ~1e5 gamma
+    # (pyginger.core._released.collapse_threshold: 9.3e-4 at gamma = 1e-8, 0.93 at 1e-5 for
+    # tau = 8). The first factor gives (1 - beta) |x_1|^2: above the threshold at 1e-8, so the
+    # state collapses at once, and every later factor meets a state of zeros (the same absolute
+    # threshold again): all 8 collapsed. At 1e-5 it is below; by the time the top eigenvalue has
+    # grown past 0.93 the other values of each step are nonzero, and the cut-off is then relative
+    # to the smallest of them (tests/test_released.py): nothing collapses.
+    from pyginger.cli.demo.experiments import curvature_stream
+    from pyginger.cli.demo.released import reference_error_rows
+    from pyginger.core import _released
+
+    factors = curvature_stream(60, 120, seed=0)
+    first = (1 - 0.95) * float(factors[0] @ factors[0])
+    tiny, moderate = reference_error_rows(60, 8, steps=120, beta=0.95, seed=0)
+    assert first > _released.collapse_threshold(1e-8, 8, np.float32) and tiny["collapsed"] == 8
+    assert first < _released.collapse_threshold(1e-5, 8, np.float32)
+    assert moderate["collapsed"] == 0
+    # Collapsed: C_released ~ 0 (eigenvalues ~ gamma^2), so err(state) = 1 to ~1e-15, and the
+    # preconditioner is I / gamma: the step is the gradient's direction, whose angle to the exact
+    # damped Newton step is then that of g itself (float32 rounding moves the direction by
+    # ~eps32 rad ~ 1e-5 degrees: 1e-4 degrees is a margin).
+    assert tiny["err_state"] == pytest.approx(1.0, abs=1e-12)
+    G = dense.ema_ggn(factors, 0.95)
+    gradients = -G @ np.random.default_rng([0, 2]).standard_normal((60, 8))
+    exact = dense.damped_inverse(G, 1e-8) @ gradients
+    assert tiny["angle_reference"] == pytest.approx(
+        float(np.max(direction_angles(gradients, exact))), abs=1e-4
+    )

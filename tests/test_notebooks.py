@@ -47,6 +47,7 @@ def test_notebooks_exist():
         "04_training_mlp.ipynb",
         "05_convergence_theory.ipynb",
         "06_linear_vs_cubic.ipynb",
+        "07_ginger_as_released.ipynb",
     ):
         assert required in names
 

@@ -371,19 +371,22 @@ def test_qng_is_exact_while_the_window_holds_every_update():
 
 
 def test_reference_preset_and_schedule():
+    # Today's keyword arguments keep working; the settings are the authors' function's defaults.
     opt = optim.ginger_reference(warmup_steps=4, blocks=[(0, 2), (2, 4)])
     assert dict(opt.config) == {
         "lr": "linear_warmup(0.0002, 4, init_value=1e-07)",
         "beta1": 0.9,
         "beta2": 0.99,
         "rank": 4,
-        "damping": 1e-05,
-        "rho": 1.0,
-        "debias": False,
-        "form": "inverse",
+        "damping": 1e-08,
+        "rho": None,
         "blocks": [[0, 2], [2, 4]],
-        "reorth_every": 100,
     }
+    trained = optim.ginger_reference(**optim.REFERENCE_CONFIG, warmup_steps=4)
+    assert (trained.config["damping"], trained.config["rho"]) == (1e-5, 1.0)
+    # the paper's algebra at the authors' settings, as before
+    settings = optim.ginger(**optim.REFERENCE_SETTINGS).config
+    assert (settings["form"], settings["debias"], settings["damping"]) == ("inverse", False, 1e-5)
     schedule = optim.linear_warmup(2e-4, 4)
     assert schedule(4) == schedule(100) == 2e-4
     assert schedule(1) == pytest.approx(1e-7 + (2e-4 - 1e-7) / 4)

@@ -115,3 +115,35 @@ def test_pinv_cutoff_is_relative_to_the_largest_entry():
     x = np.array([1.0, 1e-3, 1e-7], dtype=np.float32)  # cutoff 10 * 3 * eps * 1 = 3.6e-6
     expected = np.array([1 / x[0], 1 / x[1], 0.0], dtype=np.float32)
     np.testing.assert_array_equal(_released.pinv_cutoff(x), expected)
+
+
+@pytest.mark.parametrize("damping", [1e-5, 1e-2])
+def test_the_collapse_is_relative_to_the_smallest_of_the_step_once_the_state_is_full(damping):
+    # The map back's cut-off is c = 10 (tau + 1) eps max_j (1 - gamma s_j), and
+    # 1 - gamma s_j = gamma / (gamma + sigma_j) is largest for the smallest sigma_min of the
+    # tau + 1 values of the step. From the initial state sigma_min = 0 (the absolute threshold
+    # above); once tau + 1 directions carry curvature, sigma collapses iff
+    # (gamma + sigma_min) / (gamma + sigma) <= 10 (tau + 1) eps, a ratio of about 1.7e5 with
+    # tau = 4 in float32, whatever gamma. So an eigenvalue far above the absolute threshold is
+    # kept when the others are not much smaller. Four moderate directions, then a fifth factor
+    # at 0.5x and 2x the derived limit. Near the limit 1 - gamma s ~ 10 (tau + 1) eps
+    # max_j(1 - gamma s_j) is computed from gamma s ~ 1 with an absolute error ~eps: below
+    # gamma / (gamma + sigma) ~ eps it rounds to nothing whatever the cut-off (sigma >~ gamma /
+    # eps always collapses). sigma_min = 10 gamma keeps the limit, ~1.8e6 gamma, under that
+    # floor (8.4e6 gamma), and at 0.5x the limit 1 - gamma s ~ 9 eps: kept, up to ~10%.
+    moderate = 10 * damping
+    U, s = np.eye(D, TAU, dtype=np.float32), np.zeros(TAU, dtype=np.float32)
+    for i in range(TAU):
+        g = np.zeros(D, dtype=np.float32)
+        g[TAU + i] = np.sqrt(moderate / (1 - BETA))
+        U, s = _released.released_update(U, s, g, damping, BETA)
+    assert np.all(s > 0.9 * BETA**TAU * moderate)  # full: no zero left among the values
+    sigma_min = float(s.min()) * BETA  # decayed at the next update
+    limit = (damping + sigma_min) / (10 * (TAU + 1) * EPS32) - damping
+    assert limit > 10 * _released.collapse_threshold(damping, TAU, np.float32)
+    assert limit < damping / EPS32
+    for ratio, collapses in ((0.5, False), (2.0, True)):
+        g = np.zeros(D, dtype=np.float32)
+        g[2 * TAU + 1] = np.sqrt(ratio * limit / (1 - BETA))
+        _, s_new = _released.released_update(U, s, g, damping, BETA)
+        assert (s_new.max() < 0.5 * ratio * limit) == collapses, (ratio, s_new)

@@ -161,6 +161,42 @@ def check_qng(lr, beta1, beta2, rank, damping, rho) -> tuple:
     return lr, beta1, beta2, check_integer(func, "rank", rank, 1), damping, rho
 
 
+def check_ginger_reference(lr, beta1, beta2, rank, damping, rho, blocks, warmup_steps) -> tuple:
+    """Check the settings of :func:`pyginger.optim.ginger_reference`; return them normalised."""
+    func = "ginger_reference"
+    lr = check_lr(func, lr)
+    warmup_steps = check_integer(func, "warmup_steps", warmup_steps, 0)
+    if warmup_steps and callable(lr):
+        raise ValueError(
+            f"{func}: warmup_steps must be 0 when lr is a schedule (the warm-up is a schedule "
+            f"of its own), got warmup_steps={warmup_steps}"
+        )
+    return (
+        lr,
+        check_unit(func, "beta1", beta1),
+        check_unit(func, "beta2", beta2),
+        check_integer(func, "rank", rank, 1),
+        check_positive_finite(func, "damping", damping),
+        check_rho(func, rho),
+        check_blocks(func, blocks),
+        warmup_steps,
+    )
+
+
+def check_qng_reference(lr, beta1, beta2, rank, trust_region) -> tuple:
+    """Check the settings of :func:`pyginger.optim.qng_reference` (``beta2`` divides: > 0)."""
+    func = "qng_reference"
+    lr = check_lr(func, lr)
+    beta1 = check_unit(func, "beta1", beta1)
+    beta2 = check_unit(func, "beta2", beta2)
+    if beta2 == 0.0:
+        raise ValueError(f"{func}: beta2 must satisfy 0 < beta2 < 1 (it divides), got 0.0")
+    rank = check_integer(func, "rank", rank, 1)
+    if trust_region is not None:
+        trust_region = check_positive_finite(func, "trust_region", trust_region)
+    return lr, beta1, beta2, rank, trust_region
+
+
 def check_name(func: str, name) -> str:
     """Return ``name`` after checking it is a non-empty string."""
     if not isinstance(name, str) or not name:
@@ -402,6 +438,18 @@ def check_factor(func: str, F, theta: np.ndarray, *, inverse_damping=None) -> np
                 "block was updated"
             )
     return F if F.ndim == 2 else F[:, None]
+
+
+def check_rank_one_factor(func: str, F, theta: np.ndarray) -> np.ndarray:
+    """Return a factor checked as by :func:`check_factor` and to be one vector, as ``(d, 1)``."""
+    F = check_factor(func, F, theta)
+    if F.shape[1] != 1:
+        raise ValueError(
+            f"{func}: curvature must be one factor of shape ({F.shape[0]},) or ({F.shape[0]}, 1) "
+            "(the released update is rank-one; e.g. model.ggn_factor(theta, X, kind='mc')), "
+            f"got shape {F.shape}"
+        )
+    return F
 
 
 def check_ggn(func: str, curvature, theta: np.ndarray) -> tuple:

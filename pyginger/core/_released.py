@@ -32,7 +32,14 @@ the update is:
    :math:`1 - \gamma s = \gamma/(\gamma + \sigma)`, so an eigenvalue collapses to 0 as soon as
    :math:`\gamma/(\gamma+\sigma) \le c`, i.e. :math:`\sigma \ge \gamma (1/c - 1)`; in float32
    with ``tau = 4`` that is :math:`\sigma \gtrsim 1.7 \cdot 10^5 \gamma`. The exact algorithm
-   keeps every eigenvalue.
+   keeps every eigenvalue. The cut-off is relative to :math:`\max_j (1 - \gamma s_j) =
+   \gamma/(\gamma + \sigma_{\min})` over the step's ``tau + 1`` values: the threshold
+   above holds while one of them is 0 (from the initial state, and in a state that has
+   collapsed); once all carry curvature, :math:`\sigma` collapses iff :math:`(\gamma +
+   \sigma_{\min}) / (\gamma + \sigma) \le 10 (\tau + 1) \epsilon`, so whether a run
+   collapses depends on its path. And :math:`1 - \gamma s` is formed from :math:`\gamma s
+   \approx 1` with an absolute error :math:`\sim\epsilon`: any :math:`\sigma \gtrsim
+   \gamma/\epsilon` is lost to rounding whatever the cut-off.
 7. Sort ascending and drop the smallest entry and its column: ``tau`` remain. (pyginger's state
    stores them in descending order, the same matrix; only the order of sums changes.)
 """

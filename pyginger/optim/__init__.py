@@ -14,8 +14,10 @@ Every optimizer is an :class:`Optimizer`, a named tuple of two pure functions an
 ==================  ========================================================  ==================
 ``None``            ignored (pass nothing)                                    sgd, adam
 ``"factor"``        a factor ``F``, shape ``(d,)`` or ``(d, k)``, ``F F^T``   ginger, ema_ggn,
-                    the (or an unbiased estimate of the) GGN, e.g.            diag_ggn, qng
-                    ``model.ggn_factor(...)``; ``None`` reuses the state's
+                    the (or an unbiased estimate of the) GGN, e.g.            diag_ggn, qng;
+                    ``model.ggn_factor(...)``; ``None`` reuses the state's    ``(d,)`` only:
+                                                                              ginger_reference,
+                                                                              qng_reference
 ``"ggn"``           the GGN itself: a factor array ``F`` (``G = F F^T``),     gauss_newton
                     a callable ``v -> G v`` or a ``LinearOperator``
 ``"ggn_operator"``  the same; a loop passes products ``v -> G v``             gauss_newton
@@ -57,7 +59,6 @@ from pyginger.optim.alias import (
     adam,
     gauss_newton,
     ginger,
-    ginger_reference,
     preconditioned,
     sgd,
 )
@@ -72,6 +73,7 @@ from pyginger.optim.base import (
     chain,
 )
 from pyginger.optim.registry import OPTIMIZERS, get_optimizer
+from pyginger.optim.released import REFERENCE_CONFIG, ginger_reference, qng_reference
 from pyginger.optim.schedules import linear_warmup
 from pyginger.optim.states import (
     AdamState,
@@ -80,6 +82,7 @@ from pyginger.optim.states import (
     GaussNewtonState,
     GingerOptState,
     KFACState,
+    QNGReferenceState,
     QNGState,
     SGDState,
 )
@@ -98,10 +101,12 @@ __all__ = [
     "ginger",
     "ginger_reference",
     "REFERENCE_SETTINGS",
+    "REFERENCE_CONFIG",
     "diag_ggn",
     "kfac",
     "kfac_factors",
     "qng",
+    "qng_reference",
     # learning-rate schedules
     "linear_warmup",
     # states
@@ -113,6 +118,7 @@ __all__ = [
     "DiagGGNState",
     "KFACState",
     "QNGState",
+    "QNGReferenceState",
     # composing new optimizers
     "preconditioned",
     "Preconditioner",

@@ -307,7 +307,8 @@ def qng(
     ``1/(1-b1)`` times larger, with no correction); the window is updated *before*
     preconditioning, as Ginger does (the reference preconditions with the old window); the
     initial scale :math:`\gamma` is a parameter (the reference fixes 1); the optional trust
-    region of the reference is not implemented. Reference settings: lr 0.5, tau 64.
+    region of the reference is not implemented here. :func:`qng_reference` computes the released
+    step, trust region included. Reference settings: lr 0.5, tau 64.
 
     Examples
     --------

@@ -20,6 +20,7 @@ __all__ = [
     "DiagGGNState",
     "KFACState",
     "QNGState",
+    "QNGReferenceState",
 ]
 
 
@@ -100,5 +101,16 @@ class QNGState(NamedTuple):
     qs: np.ndarray
     coefs: np.ndarray
     scales: np.ndarray
+    length: int
+    size: int
+
+
+class QNGReferenceState(NamedTuple):
+    """State of :func:`.qng_reference`: count, momentum sum, the float32 window, its length."""
+
+    count: int
+    momentum: np.ndarray
+    qs: np.ndarray
+    dots: np.ndarray
     length: int
     size: int

@@ -1,4 +1,4 @@
-"""The ``python -m pyginger demo`` command: its options and the run of its three sections."""
+"""The ``python -m pyginger demo`` command: its options and the run of its sections."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 
 from pyginger.cli.demo.plots import section_plots
-from pyginger.cli.demo.report import section_inverse, section_training
+from pyginger.cli.demo.report import section_inverse, section_reference, section_training
 
 __all__ = ["build_parser", "main"]
 
@@ -59,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> with tempfile.TemporaryDirectory() as out:  # doctest: +ELLIPSIS
     ...     main(["--quick", "--no-progress", "--steps", "3", "--out", out])
     [1] Ginger vs the exact damped inverse: ...
+    [1b] The released numerics vs the exact damped inverse: ...
     [2] Training an MLP ...
     [3] Plots in ...
     0
@@ -69,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--steps must be >= 1, got {args.steps}")
     start = time.perf_counter()
     error_rows = section_inverse(args)
+    section_reference(args)
     runs = section_training(args)
     section_plots(args, error_rows, runs)
     print(f"done in {time.perf_counter() - start:.1f} s", flush=True)

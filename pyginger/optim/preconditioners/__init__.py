@@ -10,6 +10,11 @@ from pyginger.optim.preconditioners.gauss_newton import GaussNewton, SolverInfo
 from pyginger.optim.preconditioners.ginger import Ginger, GingerCurvature
 from pyginger.optim.preconditioners.kfac import KFAC, KFACCurvature
 from pyginger.optim.preconditioners.qng import QNG, QNGWindow
+from pyginger.optim.preconditioners.released import (
+    ReleasedGinger,
+    ReleasedQNG,
+    ReleasedQNGWindow,
+)
 
 __all__ = [
     "Ginger",
@@ -22,6 +27,9 @@ __all__ = [
     "KFACCurvature",
     "QNG",
     "QNGWindow",
+    "ReleasedGinger",
+    "ReleasedQNG",
+    "ReleasedQNGWindow",
     "GaussNewton",
     "SolverInfo",
 ]
