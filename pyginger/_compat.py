@@ -49,6 +49,12 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
     """Find old module paths and answer with their new modules."""
 
     def find_spec(self, fullname, path=None, target=None):
+        if fullname == "pyginger.minimize":
+            raise ModuleNotFoundError(
+                "pyginger.minimize is the function (`from pyginger import minimize`); its module "
+                "is pyginger.run.minimizer",
+                name=fullname,
+            )
         if fullname not in MOVED:
             return None
         return importlib.util.spec_from_loader(fullname, _AliasLoader(MOVED[fullname]))

@@ -304,6 +304,14 @@ def test_bad_values_from_fun_and_jac_are_refused(fun, jac, error, match):
         minimize(fun, np.ones(4), jac=jac, method="sgd")
 
 
+def test_a_factor_of_the_wrong_size_is_named_at_minimize():
+    with pytest.raises(ValueError, match=r"minimize: factor\(x\) must return an array of shape"):
+        minimize(
+            lambda x: float(x @ x), np.ones(3), jac=lambda x: 2 * x, method="ginger",
+            factor=lambda x: np.ones(4),
+        )  # fmt: skip
+
+
 @pytest.mark.parametrize("x0", [np.ones(3) + 1j, np.array(["1.0", "2"]), np.array([True])])
 def test_x0_must_be_real(x0):
     with pytest.raises(TypeError, match="minimize: x0 must"):

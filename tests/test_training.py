@@ -155,6 +155,13 @@ def test_curvature_for_each_kind():
         ({"progress": "bar"}, ValueError, r"train: progress must be True, False or 'text'"),
         ({"optimizer": "adam"}, TypeError, r"train: optimizer must be a pyginger.optim.Optimizer"),
         ({"rng": 3}, TypeError, r"train: rng must be a numpy.random.Generator, got int"),
+        # Named at train's door, not by the MLP's methods deep inside the loop:
+        ({"theta": np.zeros(5)}, ValueError, r"train: theta must have shape \(39,\) for this"),
+        (
+            {"data": (DATA[0][:, :1], DATA[1])},
+            ValueError,
+            r"train: data X must have shape \(n, 2\) for this model, got \(\d+, 1\)",
+        ),
     ],
 )
 def test_train_bad_input(kwargs, error, match):

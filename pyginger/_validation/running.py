@@ -79,6 +79,20 @@ def check_data(func: str, data) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def check_model_inputs(func: str, model, theta: np.ndarray, X: np.ndarray, X_eval) -> None:
+    """Refuse parameters or inputs that do not fit ``model`` (an MLP), naming ``func``."""
+    if theta.shape != (model.num_params,):
+        raise ValueError(
+            f"{func}: theta must have shape ({model.num_params},) for this model, got {theta.shape}"
+        )
+    for name, inputs in (("data", X), ("eval_data", X_eval)):
+        if inputs.ndim != 2 or inputs.shape[1] != model.sizes[0]:
+            raise ValueError(
+                f"{func}: {name} X must have shape (n, {model.sizes[0]}) for this model, got "
+                f"{inputs.shape}"
+            )
+
+
 def check_generator(func: str, rng) -> np.random.Generator:
     """Return ``rng`` if it is a ``numpy.random.Generator``."""
     if not isinstance(rng, np.random.Generator):
@@ -148,6 +162,15 @@ def checked_value(func: str, value) -> float:
             f"dtype {arr.dtype}"
         )
     return float(arr.reshape(()))
+
+
+def check_factor_rows(func: str, factor: np.ndarray, dim: int) -> None:
+    """Refuse a user factor that is not ``(d,)`` or ``(d, k)`` with ``d = x0.size``."""
+    if factor.ndim not in (1, 2) or factor.shape[0] != dim:
+        raise ValueError(
+            f"{func}: factor(x) must return an array of shape ({dim},) or ({dim}, k) like x0, "
+            f"got shape {factor.shape}"
+        )
 
 
 def checked_gradient(func: str, grad, shape: tuple[int, ...]) -> np.ndarray:

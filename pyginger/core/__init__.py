@@ -29,3 +29,13 @@ __all__ = [
     "REORTH_EVERY",
     "count_algorithms",
 ]
+
+
+def __getattr__(name: str):
+    """Point users of a removed 0.1 name to its replacement."""
+    if name == "ALGORITHM_COUNTS":
+        raise AttributeError(
+            "pyginger.core has no ALGORITHM_COUNTS (version 0.1's process-wide counter): count "
+            "inside a block, `with pyginger.core.count_algorithms() as counts: ...`"
+        )
+    raise AttributeError(f"module 'pyginger.core' has no attribute {name!r}")

@@ -158,8 +158,8 @@ def notebook_cells(notebook: int) -> list[dict]:
             "from pyginger import exercises\n\n"
             f'exercises.check("{exercise.name}", {exercise.name}, raise_on_fail=False)\n'
             "# The reference solution passes the same checks:\n"
-            f'assert exercises.check("{exercise.name}", exercises.solutions.{exercise.name}, '
-            "verbose=False).passed"
+            f"reference = exercises.solutions.{exercise.name}\n"
+            f'assert exercises.check("{exercise.name}", reference, verbose=False).passed'
         )
         cells.append(_cell("code", f"{tag}-check", check))
     return cells

@@ -223,6 +223,7 @@ class CallablesObjective:
             isinstance(curvature, (list, tuple)) and needs != "kfac"
         ):
             curvature = np.asarray(curvature, dtype=np.float64)
+            _vr.check_factor_rows(self.func, curvature, x.shape[0])
         return curvature
 
 

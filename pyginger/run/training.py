@@ -256,6 +256,7 @@ def train(
         _vr.check_generator(func, rng)
 
     theta = model.init(seed) if theta is None else np.array(theta, dtype=np.float64)
+    _vr.check_model_inputs(func, model, theta, X, eval_data[0])
     state = optimizer.init(theta) if state is None else state
     rng = np.random.default_rng([int(seed), 1]) if rng is None else _copy_generator(rng)
     objective = ModelObjective(model, X, y, batch_size=batch_size, factor_kind=factor_kind)
