@@ -47,6 +47,8 @@ def test_notebooks_exist():
         "04_training_mlp.ipynb",
         "05_convergence_theory.ipynb",
         "06_linear_vs_cubic.ipynb",
+        "08_rank_one_eigen_update.ipynb",
+        "09_baselines.ipynb",
     ):
         assert required in names
 
