@@ -22,7 +22,7 @@ pytest.importorskip("matplotlib")
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 KERNEL_NAME = "pyginger-test-python3"
-CELL_TIMEOUT = 300  # seconds per cell: generous for a loaded 2-core machine (budget: 1 min total)
+CELL_TIMEOUT = 300  # seconds per cell: generous for a loaded 2-core machine (budget: 2 min each)
 
 
 @pytest.fixture(scope="module")
