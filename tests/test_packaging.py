@@ -37,3 +37,13 @@ def test_changelog_has_an_entry_for_this_release():
     release = re.match(r"\d+\.\d+\.\d+", pyginger.__version__).group()  # without .devN, rcN
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert re.search(rf"^## \[?{re.escape(release)}\]?(\s|$)", text, flags=re.M), release
+
+
+def test_extras_install_scikit_learn_for_digits():
+    # pyginger.datasets.digits reads scikit-learn's bundled data; the tests (test_datasets) and
+    # the notebooks that use it (09_baselines) run in CI from these extras, so they must bring it.
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for extra in ("test", "notebooks", "docs"):
+        requirements = project["optional-dependencies"][extra]
+        assert any(re.match(r"scikit-learn\b", r) for r in requirements), extra
