@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from pyginger import core
 from pyginger._validation import optimizers as _vo
+from pyginger.optim import _fused
 from pyginger.optim.base import Optimizer, Preconditioner, Transform, as_optimizer, chain
 from pyginger.optim.preconditioners import GaussNewton, Ginger
 from pyginger.optim.schedules import linear_warmup
@@ -480,7 +481,8 @@ def ginger(
         "reorth_every": reorth_every,
     }  # overwrite_state says how the state is stored, not what is computed: not in the config
     chained = _chain_preconditioned(p, lr, beta1, rho)
-    return as_optimizer("ginger", chained, needs=p.needs, config=config, state_type=GingerOptState)
+    opt = as_optimizer("ginger", chained, needs=p.needs, config=config, state_type=GingerOptState)
+    return _fused.fused(opt, p, lr, beta1, rho)  # the same step, in fewer passes at large d
 
 
 ginger.__doc__ = ginger.__doc__.replace(
