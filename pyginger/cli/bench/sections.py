@@ -261,7 +261,7 @@ def mlp_section(plan):
 def step_section(plan, bandwidth):
     """Section 8: Ginger's optimizer step against its memory floor; return the rows."""
     quick_dims, dims = (1000, 10_000, 100_000), (1000, 100_000, 1_000_000, 4_000_000)
-    dims = [d for d in (quick_dims if plan.quick else dims) if d <= plan.max_dim]
+    dims = [d for d in (quick_dims if plan.quick else dims) if d <= plan.max_dim] or [plan.max_dim]
     _section(
         "8. Optimizer step (optim.ginger, rank-one factor, in place) and its memory floor", plan
     )
