@@ -267,6 +267,8 @@ def layer_shapes(func: str, model) -> list[tuple[int, int]]:
 
 def _all_finite(x: np.ndarray) -> bool:
     """Whether a float array has only finite entries, in one read without a temporary."""
+    if x.size <= 4096:  # small: the boolean temporary costs less than the error state below
+        return bool(np.isfinite(x).all())
     # A NaN or inf makes the sum NaN or inf; a finite sum proves all entries finite. A sum that
     # overflows from finite entries is rare: the exact test decides then.
     with np.errstate(over="ignore", invalid="ignore"):

@@ -6,7 +6,8 @@ and writes ``d``-vectors and allocates temporaries, which at ``d = 10^6`` cost a
 update and the solve together. :func:`fused` gives the optimizer a step that computes the same
 numbers with the kernels of :mod:`pyginger.core._kernels_step`:
 
-1. the curvature update (:meth:`Ginger.update <pyginger.optim.preconditioners.Ginger.update>`);
+1. the curvature update (:func:`pyginger.update`, called as
+   :class:`~pyginger.optim.preconditioners.Ginger` calls it);
 2. the momentum, in one pass (in place when the state is given up, ``overwrite_state``);
 3. the projection :math:`U^\top m` (the core's projection kernel), divided by :math:`c_1`;
 4. one pass for the rest: :math:`\hat m = m / c_1`, the solve's last pass, the debias weight,
@@ -23,9 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 from pyginger import _validation as _v
+from pyginger import core
 from pyginger._validation import optimizers as _vo
 from pyginger.core import _dispatch, woodbury
-from pyginger.optim.preconditioners.ginger import GingerCurvature, debias_weight
+from pyginger.optim.preconditioners.ginger import debias_weight
 from pyginger.optim.states import GingerOptState
 
 __all__ = ["fused", "FUSED_MIN_BYTES"]
@@ -89,10 +91,12 @@ def _numpy(s, mu_old, grad, theta, beta1, c1, alpha, coef, rest):
 def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where):
     """Return ``(theta, state)`` after one Ginger step, for checked arguments (see module)."""
     count = state.count + 1
-    blocks = GingerCurvature(state.curvature)
-    if factor is not None:
-        blocks = p.update(blocks, factor)
-    (s,) = blocks.curvature
+    (s,) = state.curvature
+    if factor is not None:  # Ginger.update for one block, without its loop over blocks
+        s = core.update(
+            s, factor, beta=p.beta, form=p.form, reorth_every=p.reorth_every,
+            overwrite_state=p.overwrite,
+        )  # fmt: skip
     c = debias_weight(p.beta, s.step, p.debias)
     scaled = s if c == 1.0 else s._replace(damping=p.damping * c)  # as Ginger.solve does
     alpha, coef = woodbury._scale_and_weights(scaled, inverse=True)
@@ -104,7 +108,7 @@ def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where):
         theta, mu = _compiled(*args)
     else:
         theta, mu = _numpy(s, state.mu, grad, theta, beta1, c1, alpha, coef, rest)
-    return theta, GingerOptState(count, mu, blocks.curvature, state.size)
+    return theta, GingerOptState(count, mu, (s,), state.size)
 
 
 def fused(optimizer, preconditioner, lr, beta1, rho):
