@@ -45,33 +45,14 @@ def _ema_rows(m, g, b1, a1, out, lo, hi):  # pragma: no cover - compiled
         out[i] = b1 * m[i] + a1 * g[i]
 
 
-@jit(**_OPTS)
-def _finish_one(m, theta, alpha, c1, c, rho, clip, lr, out, i, s):  # pragma: no cover
-    """Row ``i`` of :func:`finish_step`, given the float64 sum ``s = U[i] @ w``."""
-    # The solve's row in float64, stored once to round it to the storage dtype as the solve's
-    # output is; then the rest in that dtype.
-    out[i] = alpha * np.float64(m[i] / c1) + s
-    u = c * out[i]
-    if clip:
-        u = min(max(u, -rho), rho)
-    out[i] = theta[i] - lr * u
-
-
-@jit(**_OPTS)
-def _finish_rows(U, m, theta, w, alpha, c1, c, rho, clip, lr, out, lo, hi):  # pragma: no cover
-    """Rows ``lo:hi`` of :func:`finish_step`: four at a time, each sum in two chains.
-
-    As in the core's ``axpy`` kernel: eight independent chains hide the latency of the adds,
-    and unsigned flat indices let LLVM drop the wrap-around checks.
-    """
-    tau = uint64(U.shape[1])
-    Uf = U.ravel()
+@jit(nogil=True, fastmath={"contract"}, error_model="numpy")
+def _row_sums(Uf, w, tau, start, n, sums):  # pragma: no cover - compiled
+    """``sums[r] = U[start + r] @ w`` (float64), four rows at a time, each in two FMA chains."""
     one, two, four = uint64(1), uint64(2), uint64(4)
     half = tau // two
-    i = uint64(lo)
-    h = uint64(hi)
-    while i + four <= h:
-        b0 = i * tau
+    r = uint64(0)
+    while r + four <= n:
+        b0 = (start + r) * tau
         b1 = b0 + tau
         b2 = b1 + tau
         b3 = b2 + tau
@@ -94,18 +75,51 @@ def _finish_rows(U, m, theta, w, alpha, c1, c, rho, clip, lr, out, lo, hi):  # p
             s1 += np.float64(Uf[b1 + j]) * a
             s2 += np.float64(Uf[b2 + j]) * a
             s3 += np.float64(Uf[b3 + j]) * a
-        _finish_one(m, theta, alpha, c1, c, rho, clip, lr, out, i, s0 + t0)
-        _finish_one(m, theta, alpha, c1, c, rho, clip, lr, out, i + one, s1 + t1)
-        _finish_one(m, theta, alpha, c1, c, rho, clip, lr, out, i + two, s2 + t2)
-        _finish_one(m, theta, alpha, c1, c, rho, clip, lr, out, i + uint64(3), s3 + t3)
-        i += four
-    while i < h:
-        b0 = i * tau
-        s = 0.0
+        sums[r] = s0 + t0
+        sums[r + one] = s1 + t1
+        sums[r + two] = s2 + t2
+        sums[r + uint64(3)] = s3 + t3
+        r += four
+    while r < n:
+        b0 = (start + r) * tau
+        acc = 0.0
         for j in range(tau):
-            s += np.float64(Uf[b0 + j]) * w[j]
-        _finish_one(m, theta, alpha, c1, c, rho, clip, lr, out, i, s)
-        i += one
+            acc += np.float64(Uf[b0 + j]) * w[j]
+        sums[r] = acc
+        r += one
+
+
+#: Rows per chunk of :func:`_finish_rows`: the sums of a chunk, then its element-wise work.
+CHUNK = 256
+
+
+@jit(**_OPTS)
+def _finish_rows(U, m, theta, w, alpha, c1, c, rho, clip, lr, out, lo, hi):  # pragma: no cover
+    """Rows ``lo:hi`` of :func:`finish_step`, ``CHUNK`` rows at a time.
+
+    Per chunk, the float64 sums ``U[i] @ w`` first, then the element-wise work in loops of
+    their own, which LLVM vectorizes (the division by ``c1`` above all: scalar, it would cost
+    more than the memory traffic). Unsigned indices: no wrap-around checks in the loops.
+    """
+    tau = uint64(U.shape[1])
+    Uf = U.ravel()
+    sums = np.empty(CHUNK)
+    solved = np.empty(CHUNK, dtype=out.dtype)  # the solve's rows, rounded to the storage dtype
+    start = uint64(lo)
+    h = uint64(hi)
+    while start < h:
+        n = min(uint64(CHUNK), h - start)
+        _row_sums(Uf, w, tau, start, n, sums)
+        for r in range(n):
+            solved[r] = alpha * np.float64(m[start + r] / c1) + sums[r]
+        if clip:
+            for r in range(n):
+                u = min(max(c * solved[r], -rho), rho)
+                out[start + r] = theta[start + r] - lr * u
+        else:
+            for r in range(n):
+                out[start + r] = theta[start + r] - lr * (c * solved[r])
+        start += n
 
 
 def _scalar(x, dtype):
