@@ -14,10 +14,12 @@ Two kernels do the same in two passes over the vectors:
   :math:`\theta`.
 
 Both round exactly where the NumPy expressions do: the scalars arrive in the storage dtype,
-each operation is rounded to it (no fused multiply-add: these kernels are compiled without
-``fastmath``), and only the sum over the columns of ``U`` runs in float64 in its own order. So
-the element-wise results equal their twins (:func:`ema_twin`, :func:`finish_step_twin`) bit for
-bit, and the solve's row to the rounding of a length-``tau`` float64 sum.
+each element-wise operation is rounded to it (no fused multiply-add there: those loops are
+compiled without ``fastmath``), and only the sum over the columns of ``U`` runs in float64 in
+its own order (with fused multiply-adds, :func:`_row_sums`). So the element-wise results equal
+their twins (:func:`ema_twin`, :func:`finish_step_twin`) bit for bit, and the solve's row to
+the rounding of a length-``tau`` float64 sum. ``docs/performance.md`` ("The optimizer step")
+has the measurements behind the layout.
 """
 
 from __future__ import annotations
