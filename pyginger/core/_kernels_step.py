@@ -4,7 +4,7 @@ An optimizer step of Ginger (momentum :math:`m`, bias correction :math:`c_1 = 1-
 Woodbury solve :math:`u = \alpha \hat m + U (\text{coef} \odot U^\top \hat m)`, the debias
 weight :math:`c`, clipping at :math:`\rho`, the learning rate :math:`\eta`) written as NumPy
 expressions reads and writes a ``d``-vector per operation and allocates a temporary for each.
-Two kernels do the same in two passes over the vectors:
+Two kernels do the same in two passes over the vectors (with the core's projection between them):
 
 * :func:`ema_into` writes :math:`m \leftarrow \beta_1 m + (1-\beta_1) g` in one pass;
 * :func:`finish_step` computes, row by row, :math:`\hat m_i = m_i / c_1`, the solve's row

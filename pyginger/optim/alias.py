@@ -407,7 +407,7 @@ def ginger(
     -----
     Per step and block of size :math:`d_b`: one update, :math:`O(d_b\tau(\tau + k))` flops, and
     one solve, :math:`O(d_b\tau)`; memory :math:`d_b\tau` for ``U`` plus the momentum. With one
-    block the steps 2-4 run fused (:mod:`pyginger.optim._fused`): two passes over the vectors
+    block the steps 2-4 run fused (:mod:`pyginger.optim._fused`): three passes over the vectors
     instead of one per operation, with the same rounding of every element-wise operation (the
     float64 sums of the solve run in another order from ``U`` of 128 KiB on).
 
