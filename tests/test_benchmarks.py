@@ -200,6 +200,7 @@ def test_main_bench_quick_prints_every_section(capsys, tmp_path, monkeypatch):
         "== 5. Per-call overhead",
         "== 6. Extra memory",
         "== 7. MLP",
+        "== 8. Optimizer step",
         "== Targets",
     ):
         assert heading in text
@@ -207,7 +208,37 @@ def test_main_bench_quick_prints_every_section(capsys, tmp_path, monkeypatch):
     _assert_plain_wording(text)
     with open(out_csv, newline="") as fh:
         sections = {row["section"] for row in csv.DictReader(fh)}
-    assert {"triad", "dgemm", "update", "dense", "memory"} <= sections
+    assert {"triad", "dgemm", "update", "dense", "memory", "step"} <= sections
+    assert "% floor" in text and "float32 / float64 step time" in text and "slope of" in text
+
+
+def test_bench_step_rows_and_figures():
+    from pyginger.cli.bench.step import bench_step, dtype_ratios, floor_bytes, step_summary
+
+    rows = bench_step([200, 400], [4], repeats=2, min_sample=0.0, bandwidth=2.0)
+    assert {(r["dtype"], r["dim"]) for r in rows} == {
+        (dt, d) for dt in ("float64", "float32") for d in (200, 400)
+    }
+    for r in rows:
+        for name in ("step", "chain", "update", "solve"):
+            assert r[f"{name}_s"] > 0 and r[f"{name}_spread"] >= 1.0  # median >= best
+        itemsize = 8 if r["dtype"] == "float64" else 4
+        # U read and written by the update and read by the solve, g and F read, m and theta
+        # read and written.
+        assert r["floor_bytes"] == itemsize * r["dim"] * (3 * 4 + 6)
+        assert r["floor_fraction"] == pytest.approx(r["floor_bytes"] / 2e9 / r["step_s"])
+        assert r["vs_update_solve"] == pytest.approx(r["step_s"] / (r["update_s"] + r["solve_s"]))
+    assert floor_bytes(10, 2, 4) == 4 * 10 * 12
+    ratios = dtype_ratios(rows)
+    assert [(r["dim"], r["rank"]) for r in ratios] == [(200, 4), (400, 4)]
+    # Times proportional to d^1.5 have slope 1.5; the fixed-cost ratio is step over update.
+    synthetic = [
+        {"dtype": "float64", "rank": 4, "dim": d, "step_s": d**1.5, "update_s": d**1.5 / 3}
+        for d in (1000, 10**5, 10**6)
+    ]
+    (s,) = step_summary(synthetic)
+    assert s["slope"] == pytest.approx(1.5) and s["fixed_ratio"] == pytest.approx(3.0)
+    assert math.isnan(step_summary(synthetic, min_dim=10**6)[0]["slope"])  # one size: no fit
 
 
 def test_main_bench_rejects_bad_arguments(capsys):

@@ -294,9 +294,10 @@ def test_cholesky_reorthonormalization_restores_orthonormality(backend, dtype, a
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("d", [1, 5, 2049, 4500])
-@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("k", [1, 2, 4, 32])
 def test_project_gram_matches_twin(path, dtype, d, k):
     # d = 2049 and 4500: row counts that leave remainders after the 4-row unrolling and blocks.
+    # k = 32: BLAS on float64 copies (_kernels.BLAS_MIN_COLUMNS), bounded like the loop kernel.
     rng = np.random.default_rng(1000 * k + d)
     for tau in (1, 4, 5, 13, 16, 17):  # generated (two sets of sums, one), loop kernels
         U, X = _data(rng, d, tau, k, dtype)

@@ -61,6 +61,7 @@ __all__ = [
     "COMPILED_MIN_BYTES",
     "PARALLEL_MIN_BYTES",
     "PARALLEL_MIN_FLOPS",
+    "BLAS_MIN_COLUMNS",
 ]
 
 #: Bytes of ``U`` below which a kernel is the NumPy expression of its twin, in float64: there
@@ -71,6 +72,11 @@ COMPILED_MIN_BYTES = 128 << 10
 #: (``numba.set_num_threads(1)`` makes every pass serial). Below this, waking the threads costs
 #: more than it saves.
 PARALLEL_MIN_BYTES = 4 << 20
+
+#: Columns of the operand from which :func:`project` and :func:`project_gram` call BLAS on
+#: float64 copies instead of the loop kernel: its ``(k, tau)`` sums go through memory, and from
+#: ``k = 32`` DGEMM was twice as fast (docs/performance.md, "Rank-k factors").
+BLAS_MIN_COLUMNS = 32
 
 #: Floating-point operations from which the rotation (compute-bound for large ``tau``) is made
 #: parallel even when ``U`` is smaller than :data:`PARALLEL_MIN_BYTES`.
@@ -407,7 +413,7 @@ def project(U, X):
     (tau, k) ndarray of float64
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
-    if U.nbytes < COMPILED_MIN_BYTES:
+    if U.nbytes < COMPILED_MIN_BYTES or X.shape[1] >= BLAS_MIN_COLUMNS:
         with _twins.quiet_blas():
             return _f64(U).T @ _f64(X)
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
@@ -435,7 +441,7 @@ def project_gram(U, X):
     G : (k, k) ndarray of float64
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
-    if U.nbytes < COMPILED_MIN_BYTES:
+    if U.nbytes < COMPILED_MIN_BYTES or X.shape[1] >= BLAS_MIN_COLUMNS:
         X64 = _f64(X)
         with _twins.quiet_blas():
             return _f64(U).T @ X64, X64.T @ X64

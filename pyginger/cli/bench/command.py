@@ -213,7 +213,8 @@ def main_bench(argv=None) -> int:
     Sections: 1. machine (STREAM triad bandwidth, DGEMM rate); 2. update and solve times over
     ``d`` and ``tau`` as fractions of the bandwidth; 3. linear scaling in ``d``; 4. crossover
     with dense Cholesky; 5. per-call overhead at ``d = 1000``; 6. extra memory per update;
-    7. MLP cost ratios (when :mod:`pyginger.cli.bench.mlp` exists); then the targets. The
+    7. MLP cost ratios (when :mod:`pyginger.cli.bench.mlp` exists); 8. Ginger's optimizer
+    step against its memory floor (:mod:`pyginger.cli.bench.step`); then the targets. The
     default run takes several minutes; ``--quick`` well under one.
 
     Examples
@@ -236,6 +237,7 @@ def main_bench(argv=None) -> int:
     sections.overhead_section(plan, rows)
     memory = sections.memory_section(plan)
     status = sections.mlp_section(plan)
+    step = sections.step_section(plan, bandwidth)
     sections.targets_section(plan, rows, ratios, bandwidth, gemm, memory, dense)
     tables = [
         ("triad", triad),
@@ -244,6 +246,7 @@ def main_bench(argv=None) -> int:
         ("scaling", ratios),
         ("dense", dense),
         ("memory", memory),
+        ("step", step),
     ]
     if args.output:
         _write_csv(args.output, tables)

@@ -24,6 +24,7 @@ from pyginger.cli.bench.bandwidth import (
 from pyginger.cli.bench.crossover import dense_crossover, format_crossover
 from pyginger.cli.bench.memory import format_memory, update_memory
 from pyginger.cli.bench.scaling import format_overhead, format_scaling, scaling_ratios
+from pyginger.cli.bench.step import SLOPE_FROM_DIM, bench_step, format_step_table, step_lines
 from pyginger.cli.bench.targets import SCALING_FROM_DIM, _cache_note, _targets
 from pyginger.cli.bench.update_solve import bench_update, format_update_table
 
@@ -255,6 +256,35 @@ def mlp_section(plan):
         _say(f"(MLP benchmark failed: {type(exc).__name__}: {exc})")
         return 1
     return 0
+
+
+def step_section(plan, bandwidth):
+    """Section 8: Ginger's optimizer step against its memory floor; return the rows."""
+    quick_dims, dims = (1000, 10_000, 100_000), (1000, 100_000, 1_000_000, 4_000_000)
+    dims = [d for d in (quick_dims if plan.quick else dims) if d <= plan.max_dim] or [plan.max_dim]
+    _section(
+        "8. Optimizer step (optim.ginger, rank-one factor, in place) and its memory floor", plan
+    )
+    _say(
+        "floor = itemsize*d*(3*tau + 6) bytes: U read and written by the update, read by the "
+        "solve; g and the factor read; m and theta read and written. % floor = the floor's time "
+        "at the yardstick bandwidth over the step's"
+    )
+    _say(
+        "step = optim.ginger(overwrite_state=True).step (fused from U of 128 KiB); chain = the "
+        "same step through its chain of transforms; update, solve = the core's alone; best of "
+        "the interleaved samples; spread = median / best of the step (above 1.3: load)"
+    )
+    with thread_limits(numba=plan.numba_threads, blas=plan.blas_threads):
+        rows = bench_step(
+            dims, (4, 16), repeats=plan.repeats, bandwidth=bandwidth,
+            budget=2.0 if plan.quick else 6.0,
+        )  # fmt: skip
+    _say(format_step_table(rows))
+    slope_from = 10_000 if plan.quick else SLOPE_FROM_DIM  # quick: too few sizes from 1e5
+    for line in step_lines(rows, min_dim=slope_from, big_dim=max(dims) if plan.quick else 10**6):
+        _say(line)
+    return rows
 
 
 def targets_section(plan, rows, ratios, bandwidth, gemm, memory, dense):

@@ -1,0 +1,135 @@
+r"""Ginger's optimizer step with its element-wise work fused into two passes, for large ``d``.
+
+:func:`pyginger.optim.ginger` chains momentum, bias correction, the preconditioner, clipping and
+the learning rate (:mod:`pyginger.optim.transforms`); run as NumPy expressions, each link reads
+and writes ``d``-vectors and allocates temporaries, which at ``d = 10^6`` cost as much as the
+update and the solve together. :func:`fused` gives the optimizer a step that computes the same
+numbers with the kernels of :mod:`pyginger.core._kernels_step`:
+
+1. the curvature update (:func:`pyginger.update`, called as
+   :class:`~pyginger.optim.preconditioners.Ginger` calls it);
+2. the momentum, in one pass (in place when the state is given up, ``overwrite_state``);
+3. the projection :math:`U^\top m` (the core's projection kernel), divided by :math:`c_1`;
+4. one pass for the rest: :math:`\hat m = m / c_1`, the solve's last pass, the debias weight,
+   clipping, the learning rate and :math:`\theta - u`.
+
+It is taken when the kernels would run compiled (``U`` of at least :data:`FUSED_MIN_BYTES`),
+with one block and NumPy arrays; otherwise, and for any input the door checks would refuse, the
+chain runs. The element-wise results round as the chain's do; the sums over ``tau`` and ``d``
+run in another order (to float64 rounding), as the core's compiled kernels already do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pyginger import _validation as _v
+from pyginger import core
+from pyginger._validation import optimizers as _vo
+from pyginger.core import _dispatch, woodbury
+from pyginger.optim.preconditioners.ginger import debias_weight
+from pyginger.optim.states import GingerOptState
+
+__all__ = ["fused", "FUSED_MIN_BYTES"]
+
+#: Bytes of ``U`` from which the fused step is taken: the size from which the core's kernels
+#: are compiled (below it they are NumPy expressions, and so is the chain).
+FUSED_MIN_BYTES = 128 << 10
+
+
+def _kernels():
+    """Return ``(core kernels, step kernels)``, or None without Numba."""
+    if _dispatch._kernels is None:  # pragma: no cover - without Numba
+        return None
+    from pyginger.core import _kernels_step
+
+    return _dispatch._kernels, _kernels_step
+
+
+def _eligible(theta, state) -> bool:
+    """Whether the fused step applies (else the chain runs and its checks answer)."""
+    if type(theta) is not np.ndarray or theta.ndim != 1 or type(state) is not GingerOptState:
+        return False
+    blocks = state.curvature
+    if not isinstance(blocks, tuple) or len(blocks) != 1:
+        return False
+    U = getattr(blocks[0], "U", None)
+    return type(U) is np.ndarray and U.dtype == theta.dtype and U.shape[0] == theta.shape[0]
+
+
+def _runner(kern, U):
+    """Return ``run(task)``: ``task(lo, hi)`` over the row blocks a pass over ``U`` uses."""
+    nblocks = kern._blocks(U)
+    return lambda task: kern._run(nblocks, U.shape[0], lambda b, lo, hi: task(lo, hi))
+
+
+def _compiled(s, mu_old, grad, theta, into, beta1, c1, alpha, coef, rest):
+    """Momentum and the rest of the step with the compiled kernels; return ``(theta, mu)``."""
+    kern, steps = _kernels()
+    U = _dispatch.contiguous(s.U, np)
+    run = _runner(kern, U)
+    mu = mu_old if into else np.empty_like(mu_old)
+    steps.ema_into(mu_old, grad, beta1, mu, run)
+    with _dispatch.quiet_products():
+        C = kern.project(U, mu[:, None])[:, 0] / c1  # U^T m / c1: a vector fewer than U^T m-hat
+    _v.require_finite_product("solve", "v", C)  # as the chain's solve would
+    return steps.finish_step(U, mu, theta, coef * C, alpha, c1, *rest, run), mu
+
+
+def _numpy(s, mu_old, grad, theta, beta1, c1, alpha, coef, rest):
+    """Return ``(theta, mu)`` by NumPy, in the chain's very operations (equal bit for bit)."""
+    from pyginger.core import _kernels_step as steps
+
+    mu = steps.ema_twin(mu_old, grad, beta1)
+    U64 = s.U.astype(np.float64, copy=False)
+    with _dispatch.quiet_products():
+        C = U64.T @ (mu / c1).astype(np.float64)[:, None]  # the solve's U^T m-hat
+    _v.require_finite_product("solve", "v", C)
+    return steps.finish_step_twin(s.U, mu, theta, coef * C[:, 0], alpha, c1, *rest), mu
+
+
+def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where):
+    """Return ``(theta, state)`` after one Ginger step, for checked arguments (see module)."""
+    count = state.count + 1
+    (s,) = state.curvature
+    if factor is not None:  # Ginger.update for one block, without its loop over blocks
+        s = core.update(
+            s, factor, beta=p.beta, form=p.form, reorth_every=p.reorth_every,
+            overwrite_state=p.overwrite,
+        )  # fmt: skip
+    c = debias_weight(p.beta, s.step, p.debias)
+    scaled = s if c == 1.0 else s._replace(damping=p.damping * c)  # as Ginger.solve does
+    alpha, coef = woodbury._scale_and_weights(scaled, inverse=True)
+    c1 = 1.0 - beta1**count
+    rest = (c, rho, _vo.lr_at(where, lr, count))
+    if s.U.nbytes >= FUSED_MIN_BYTES and _kernels() is not None:
+        into = p.overwrite and state.mu.flags.writeable
+        args = (s, state.mu, grad, theta, into, beta1, c1, alpha, coef, rest)
+        theta, mu = _compiled(*args)
+    else:
+        theta, mu = _numpy(s, state.mu, grad, theta, beta1, c1, alpha, coef, rest)
+    return theta, GingerOptState(count, mu, (s,), state.size)
+
+
+def fused(optimizer, preconditioner, lr, beta1, rho):
+    """Return ``optimizer`` with a step that takes the fused path when it applies.
+
+    ``optimizer`` is :func:`pyginger.optim.ginger`'s chain and ``preconditioner`` its
+    :class:`~pyginger.optim.preconditioners.Ginger`; ``lr``, ``beta1`` and ``rho`` are its
+    checked settings. The door checks are the chain's.
+    """
+    chain_step, p = optimizer.step, preconditioner
+    where = f"{optimizer.name}.step"
+
+    def step(theta, grad, state, curvature=None):
+        if p.blocks is not None or not _eligible(theta, state):
+            return chain_step(theta, grad, state, curvature)
+        theta = _vo.check_theta(where, theta)
+        grad = _vo.check_vector(where, "grad", grad, theta)
+        _vo.check_state(where, state, GingerOptState, theta)
+        curvature = p.check_curvature(where, curvature, theta)
+        return fused_update(p, lr, beta1, rho, theta, grad, state, curvature, where)
+
+    step.__doc__ = chain_step.__doc__
+    step.chain = chain_step  # the unfused step, for the benchmark's comparison
+    return optimizer._replace(step=step)
