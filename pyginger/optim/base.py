@@ -300,6 +300,7 @@ def as_optimizer(
     kind = ChainState if state_type is None else state_type
 
     def init(theta):
+        """Return the initial state for parameters ``theta`` of shape ``(d,)``."""
         where = f"{name}.init"
         theta = _vo.check_theta(where, theta)
         if transform.check_theta is not None:
@@ -307,6 +308,12 @@ def as_optimizer(
         return pack(0, transform.init(theta), theta.shape[0])
 
     def step(theta, grad, state, curvature=None):
+        """Return ``(new_theta, new_state)`` after one step; ``curvature`` as ``needs`` says.
+
+        ``curvature=None`` skips the curvature update (the estimate in ``state`` is used as
+        it is) for the methods that keep one. The inputs are not written to (unless the
+        optimizer was built with ``overwrite_state=True``).
+        """
         where = f"{name}.step"
         theta = _vo.check_theta(where, theta)
         grad = _vo.check_vector(where, "grad", grad, theta)
