@@ -197,10 +197,88 @@ def test_constants_closed_forms():
     assert th.curvature_bound(3.0, beta=0.9, step=2) == pytest.approx(9 * (1 - 0.81), rel=1e-15)
     lam_min, lam_max = th.spectrum_bounds(0.5, 9.0)
     assert (lam_min, lam_max) == (1 / 9.5, 2.0)
-    # gamma^2 / (L (gamma + B^2)) is the same number.
-    assert th.admissible_step_size(2.0, lam_min, lam_max) == pytest.approx(
-        0.25 / (2 * 9.5), rel=1e-15
+    # Sharp rule: 1 / (L lam_max) = gamma / L; conservative: gamma^2 / (L (gamma + B^2)). Their
+    # ratio is lam_max / lam_min = 1 + B^2 / gamma = 19 (a few roundings: rel 1e-15).
+    sharp = th.admissible_step_size(2.0, lam_min, lam_max)
+    conservative = th.admissible_step_size(2.0, lam_min, lam_max, rule="conservative")
+    assert sharp == pytest.approx(0.5 / 2.0, rel=1e-15)
+    assert conservative == pytest.approx(0.25 / (2 * 9.5), rel=1e-15)
+    assert sharp / conservative == pytest.approx(19.0, rel=1e-14)
+
+
+@given(
+    ev=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6),
+    lam_max=st.floats(0.1, 10.0),
+    seed=st.integers(0, 2**16),
+)
+def test_p_squared_is_below_lam_max_times_p(ev, lam_max, seed):
+    # The step of the sharpened proof: for symmetric 0 <= P <= lam_max I,
+    # |P v|^2 = v^T P^2 v <= lam_max v^T P v, since lam_max P - P^2 = P^(1/2)(lam_max I - P)P^(1/2)
+    # is PSD. Checked on random P with the given spectrum (rounding: a few eps of lam_max^2|v|^2).
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((len(ev), len(ev))))
+    P = (Q * (lam_max * np.array(ev))) @ Q.T
+    v = rng.standard_normal(len(ev))
+    lhs, rhs = np.sum((P @ v) ** 2), lam_max * (v @ P @ v)
+    assert lhs <= rhs + 16 * EPS * lam_max**2 * (v @ v)
+
+
+def _scalar_quadratic_run(L, lam, kappa, x0, noise, T):
+    """Preconditioned SGD on f = L |x|^2 / 2 with P = lam I, eta = kappa / (L lam), noise rows."""
+    eta = kappa / (L * lam)
+    x, g2 = np.array(x0, dtype=np.float64), []
+    for t in range(T):
+        g2.append(L * L * (x @ x))
+        x = x - eta * lam * (L * x + noise[t])
+    return eta, np.array(g2)
+
+
+def test_bound_is_attained_on_a_quadratic_with_a_scalar_preconditioner():
+    # f = L |x|^2 / 2 with P_t = lam I: every inequality of the proof is an equality except
+    # f(x_T) >= f^*, and at eta = 1/(L lam) (the sharp admissible step) x_1 = 0, so that one is
+    # an equality too. Then (1/T) sum grad^T P grad = lam L^2 |x0|^2 / T = 2 Delta / (eta T):
+    # the bound is attained at every T, in both forms (lam_min = lam_max = lam), so none of its
+    # constants can be lowered. Rounding: a few operations, relative 1e-14.
+    L, lam, x0, T = 3.0, 0.7, np.array([1.0, -2.0, 0.5]), 6
+    eta, g2 = _scalar_quadratic_run(L, lam, 1.0, x0, np.zeros((T, 3)), T)
+    assert eta == th.admissible_step_size(L, lam, lam)
+    gap = L * (x0 @ x0) / 2
+    kw = dict(smoothness=L, lam_min=lam, lam_max=lam, step_size=eta, variance=0.0, gap=gap)
+    euclid = th.check_bound(g2, **kw)
+    pnorm = th.check_bound(lam * g2, norm="preconditioned", **kw)
+    assert_allclose(euclid.ratio, 1.0, rtol=1e-14)
+    assert_allclose(pnorm.ratio, 1.0, rtol=1e-14)
+    # The tight form is the same number here: c = 1 - L eta lam / 2 = 1/2.
+    assert_allclose(th.check_bound(g2, tight=True, **kw).ratio, 1.0, rtol=1e-14)
+    # Just below twice the sharp step the tight form still holds; just beyond, x_t = (1 - kappa)^t
+    # x0 grows and the formula fails (the tight form is void there, so the relaxed one is shown):
+    # the limit eta < 2 / (L lam_max) of the sharpened proof is exactly where failure can start.
+    eta_k, g2k = _scalar_quadratic_run(L, lam, 1.99, x0, np.zeros((400, 3)), 400)
+    assert th.check_bound(g2k, tight=True, **{**kw, "step_size": eta_k}).all_hold
+    eta_k, g2k = _scalar_quadratic_run(L, lam, 2.01, x0, np.zeros((400, 3)), 400)
+    assert not th.check_bound(g2k, **{**kw, "step_size": eta_k}).all_hold
+
+
+def test_noise_term_is_attained_on_a_quadratic_with_a_scalar_preconditioner():
+    # With noise xi_t = +-s e_j (mean 0, |xi|^2 = s^2 exactly) and eta = 1/(L lam),
+    # x_{t+1} = -xi_t / L, so |grad f(x_t)|^2 = s^2 for t >= 1 whatever the signs: the mean is
+    # (L^2|x0|^2 + (T-1) s^2) / T against the bound L^2|x0|^2/T + s^2 (Euclidean, lam_min =
+    # lam_max): the ratio tends to 1, so the noise constant L eta lam_max^2 s^2 / lam_min is
+    # attained too. Rounding: relative 1e-13.
+    L, lam, s, T = 2.0, 0.5, 0.3, 50
+    rng = np.random.default_rng(0)
+    x0 = np.array([1.0, 1.0])
+    noise = np.zeros((T, 2))
+    noise[np.arange(T), rng.integers(0, 2, T)] = s * rng.choice([-1.0, 1.0], T)
+    eta, g2 = _scalar_quadratic_run(L, lam, 1.0, x0, noise, T)
+    gap = L * (x0 @ x0) / 2
+    chk = th.check_bound(
+        g2, smoothness=L, lam_min=lam, lam_max=lam, step_size=eta, variance=s * s, gap=gap
     )
+    Ts = np.arange(1, T + 1)
+    want = (L * L * (x0 @ x0) + (Ts - 1) * s * s) / (L * L * (x0 @ x0) + Ts * s * s)
+    assert_allclose(chk.ratio, want, rtol=1e-13)
+    assert chk.all_hold and chk.ratio[-1] > 0.99
 
 
 @given(
@@ -217,6 +295,9 @@ def test_tuned_step_size_minimises_the_bound(L, gamma, lam_bar, s2, gap, T):
     eta = th.tuned_step_size(T, **kw)
     cap = th.admissible_step_size(L, lam_min, lam_max)
     assert 0 < eta <= cap
+    # The conservative cap is the sharp one times lam_min / lam_max.
+    low = th.tuned_step_size(T, rule="conservative", **kw)
+    assert low == pytest.approx(min(eta, cap * lam_min / lam_max), rel=1e-14)
     best = th.bound(T, step_size=eta, **kw)
     # R(eta) = a/eta + b eta is convex: no admissible step on a grid does better (up to the
     # rounding of the two terms, a few eps relatively).
@@ -246,11 +327,26 @@ def test_tight_form_is_never_worse_inside_the_theorem_and_void_beyond_twice(kapp
     kw = dict(smoothness=2.0, lam_min=0.25, lam_max=1.0, variance=s2, gap=3.0)
     eta_max = th.admissible_step_size(2.0, 0.25, 1.0)
     eta = kappa * eta_max
-    # c = lam_min - L eta lam_max^2 / 2 >= lam_min / 2 when eta <= eta_max, so tight <= loose.
-    assert th.bound(T, step_size=eta, tight=True, **kw) <= th.bound(T, step_size=eta, **kw) * (
-        1 + 4 * EPS
+    for norm in ("euclidean", "preconditioned"):
+        # c = 1 - L eta lam_max / 2 >= 1/2 when eta <= eta_max, so tight <= loose.
+        tight = th.bound(T, step_size=eta, tight=True, norm=norm, **kw)
+        assert tight <= th.bound(T, step_size=eta, norm=norm, **kw) * (1 + 4 * EPS)
+        assert th.bound(T, step_size=2 * eta_max, tight=True, norm=norm, **kw) == math.inf
+    # The two forms differ by exactly the factor lam_min (one division: rel 2 eps).
+    euclid, pnorm = (
+        th.bound(T, step_size=eta, norm=n, **kw) for n in ("euclidean", "preconditioned")
     )
-    assert th.bound(T, step_size=2 * eta_max, tight=True, **kw) == math.inf
+    assert pnorm == pytest.approx(0.25 * euclid, rel=4 * EPS)
+
+
+def test_bound_closed_forms_of_both_norms():
+    # R_P = 2 gap / (eta T) + L eta lam_max^2 s^2 and R = R_P / lam_min, by hand:
+    # 2*3/(0.4*5) + 2*0.4*4*0.5 = 3 + 1.6 = 4.6, and 4.6 / 0.2 = 23.
+    kw = dict(smoothness=2.0, lam_min=0.2, lam_max=2.0, step_size=0.4, variance=0.5, gap=3.0)
+    assert th.bound(5, norm="preconditioned", **kw) == pytest.approx(4.6, rel=1e-15)
+    assert th.bound(5, **kw) == pytest.approx(23.0, rel=1e-15)
+    # Tight: c = 1 - 2*0.4*2/2 = 0.2; (3/5 + 2*0.16*4*0.5/2) / (0.4*0.2) = (0.6+0.32)/0.08 = 11.5
+    assert th.bound(5, tight=True, norm="preconditioned", **kw) == pytest.approx(11.5, rel=1e-14)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,19 +556,46 @@ def test_violating_the_step_size_condition_can_break_the_bound(cauchy):
     assert 0 < res.first_violation[3] < 20
     assert res.max_ratio[3] > 10
     assert not res.diverged[3] and res.final_grad_sq[3] > 1e-4
-    # kappa = 1.9 is outside the theorem but inside the tight form (kappa < 2): still a bound.
-    ck = res.checks[2]
-    tight = th.check_bound(
-        ck.average,
-        smoothness=res.constants["smoothness"],
-        lam_min=res.constants["lam_min"],
-        lam_max=res.constants["lam_max"],
-        step_size=float(res.step_sizes[2]),
-        variance=0.0,
-        gap=res.constants["gap"],
-        tight=True,
+    # kappa = 1.9 is outside the relaxed condition but inside the tight form (kappa < 2): still
+    # a bound, and the relaxed condition is not claimed.
+    assert not res.checks[2].admissible and res.all_hold_tight[:3].all()
+
+
+@pytest.mark.parametrize("rule", ["sharp", "conservative"])
+@pytest.mark.parametrize("batch_size", [None, 2])
+def test_bound_holds_in_both_norms_at_either_admissible_step(cauchy, rule, batch_size):
+    R = 1 if batch_size is None else 6
+    res = th.bound_experiment(
+        cauchy,
+        np.zeros(cauchy.dim),
+        steps=100,
+        rank=3,
+        batch_size=batch_size,
+        replicates=R,
+        rule=rule,
+        factor_batch_size=3,
+        seed=2,
     )
-    assert not ck.admissible and tight.all_hold
+    c = res.constants
+    assert res.step_size == c[f"{rule}_step_size"] and res.check.admissible
+    assert c["sharp_step_size"] == pytest.approx(
+        c["conservative_step_size"] * c["lam_max"] / c["lam_min"], rel=1e-14
+    )
+    # Exact gradients: pathwise, must hold. Mini-batches: replicate means, margin below.
+    for chk in (res.check, res.check_preconditioned):
+        assert chk.all_hold
+        if R > 1:
+            assert np.all((chk.bound[1:] - chk.average[1:]) / chk.standard_error[1:] > 10)
+    # The P-norm records are grad^T P_t grad, between lam_min and lam_max times |grad|^2.
+    run = res.runs[0]
+    g2, p2 = run.grad_sq_norms[:-1], run.preconditioned_sq_norms
+    assert np.all(p2 >= c["lam_min"] * g2 * (1 - 1e-12))
+    assert np.all(p2 <= c["lam_max"] * g2 * (1 + 1e-12))
+    if batch_size is None:
+        # Lemma 2 per step, sharp form: f(x_{t+1}) <= f(x_t) - (eta / 2) grad^T P_t grad, up to
+        # the rounding of f (64 eps |f|).
+        f = run.losses
+        assert np.all(f[1:] <= f[:-1] - res.step_size / 2 * p2 + 64 * EPS * np.abs(f[:-1]))
 
 
 def test_same_batch_ordering_runs_and_records_stream(cauchy):
@@ -518,7 +641,7 @@ def test_check_bound_hand_computed():
     assert chk.holds.tolist() == [True, False, False] and chk.first_violation == 2
     running = np.array([[4.0, 3.0, 2.0], [2.0, 2.0, 7 / 3]])
     assert_allclose(chk.standard_error, running.std(axis=0, ddof=1) / np.sqrt(2))
-    assert chk.admissible  # eta = lam_min / (L lam_max^2) = 1
+    assert chk.admissible  # eta = 1 / (L lam_max) = 1
     assert not th.check_bound(
         [1.0], smoothness=1.0, lam_min=1.0, lam_max=1.0, step_size=1.01, variance=0.0, gap=1.0
     ).admissible
@@ -569,6 +692,25 @@ def test_fit_rate_recovers_power_laws():
             lambda: th.admissible_step_size(1.0, 2.0, 1.0),
             ValueError,
             r"admissible_step_size: lam_min must be <= lam_max = 1.0, got 2.0",
+        ),
+        (
+            lambda: th.admissible_step_size(1.0, 1.0, 1.0, rule="loose"),
+            ValueError,
+            r"admissible_step_size: rule must be 'sharp' \| 'conservative', got 'loose'",
+        ),
+        (
+            lambda: th.bound(
+                1, smoothness=1, lam_min=1, lam_max=1, step_size=1, variance=0, gap=1, norm="P"
+            ),
+            ValueError,
+            r"bound: norm must be 'euclidean' \| 'preconditioned', got 'P'",
+        ),
+        (
+            lambda: th.tuned_step_size(
+                1, smoothness=1, lam_min=1, lam_max=1, variance=1, gap=1, rule=None
+            ),
+            ValueError,
+            r"tuned_step_size: rule must be 'sharp' \| 'conservative', got None",
         ),
         (
             lambda: th.bound(0, smoothness=1, lam_min=1, lam_max=1, step_size=1, variance=0, gap=1),

@@ -16,6 +16,12 @@ from pyginger._validation.common import as_real_array
 
 #: How :func:`pyginger.theory.preconditioned_sgd` draws the factor's samples.
 FACTOR_BATCH = ("independent", "same")
+#: Step-size conditions of :func:`pyginger.theory.admissible_step_size`: the sharp
+#: :math:`1/(L\lambda_{\max})` (the default) or the conservative
+#: :math:`\lambda_{\min}/(L\lambda_{\max}^2)` of the first proof.
+STEP_RULES = ("sharp", "conservative")
+#: Norms in which :func:`pyginger.theory.bound` states the theorem.
+BOUND_NORMS = ("euclidean", "preconditioned")
 #: Losses accepted by :class:`pyginger.theory.problems.RobustRegression`.
 ROBUST_LOSSES = ("cauchy", "geman-mcclure", "squared")
 #: Factor kinds accepted by :meth:`pyginger.theory.problems.RobustRegression.factor`.

@@ -104,7 +104,9 @@ def preconditioned_sgd(
         (:math:`\|\nabla f(x_t)\|^2` of the exact gradient, ``nit + 1``), ``iterates``
         (``(nit + 1, d)``), ``grads`` (exact gradients, ``(nit + 1, d)``), ``sigma_max``,
         ``lam_min``, ``lam_max`` (spectrum of each :math:`P_t`), ``factor_norms``
-        (:math:`\|F_t\|_2`), ``variances`` (exact variance of :math:`g_t` at :math:`x_t`, 0 for
+        (:math:`\|F_t\|_2`), ``preconditioned_sq_norms``
+        (:math:`\nabla f(x_t)^\top P_t \nabla f(x_t)`, ``nit``, for the preconditioned form of
+        :func:`check_bound`), ``variances`` (exact variance of :math:`g_t` at :math:`x_t`, 0 for
         exact gradients), ``descent_smoothness`` and ``descent_smoothness_error``
         (:func:`descent_smoothness` with its rounding bound),
         ``orthogonality`` (:func:`pyginger.orthogonality_error` of each state), ``state`` (the
@@ -184,13 +186,20 @@ class _SGDRecord:
         self.batch_size, self.record_stream = batch_size, record_stream
         self.at = _loop.History("iterates", "losses", "grads", "grad_sq_norms")
         self.steps = _loop.History(
-            "sigma_max", "lam_min", "lam_max", "factor_norms", "variances", "orthogonality"
+            "sigma_max",
+            "lam_min",
+            "lam_max",
+            "factor_norms",
+            "variances",
+            "orthogonality",
+            "preconditioned_sq_norms",
         )
         self.factors, self.gradients = [], []
 
     def start(self, x):
         f, g = self.objective.exact(x)
         self.at.append(iterates=x.copy(), losses=f, grads=g, grad_sq_norms=float(g @ g))
+        self.grad = g
 
     def accept(self, x):
         f, g = self.objective.exact(x)
@@ -211,6 +220,8 @@ class _SGDRecord:
             factor_norms=float(np.linalg.norm(F, 2)),
             variances=variance,
             orthogonality=core.orthogonality_error(state),
+            # The P-norm form of the theorem: the exact gradient at x_t in the metric of P_t.
+            preconditioned_sq_norms=float(self.grad @ core.solve(state, self.grad)),
         )
         if self.record_stream:
             self.factors.append(F)

@@ -18,6 +18,8 @@ from numpy.typing import ArrayLike
 
 from pyginger import _validation as _v
 from pyginger._validation.theory import (
+    BOUND_NORMS,
+    STEP_RULES,
     check_bound_constants,
     check_descent_records,
     check_grad_sq_norms,
@@ -47,9 +49,11 @@ class BoundCheck(NamedTuple):
     horizon : (n,) ndarray of int
         :math:`T = 1, \dots, n`.
     average : (n,) ndarray
-        :math:`\frac1T\sum_{t<T}\|\nabla f(x_t)\|^2`, averaged over the replicates.
+        :math:`\frac1T\sum_{t<T}\|\nabla f(x_t)\|^2` (or of
+        :math:`\nabla f(x_t)^\top P_t\nabla f(x_t)` for ``norm="preconditioned"``), averaged over
+        the replicates.
     minimum : (n,) ndarray
-        :math:`\min_{t<T}\|\nabla f(x_t)\|^2`, averaged over the replicates.
+        The running minimum of the same records, averaged over the replicates.
     bound : (n,) ndarray
         :func:`bound` at each :math:`T`.
     ratio : (n,) ndarray
@@ -59,7 +63,9 @@ class BoundCheck(NamedTuple):
     standard_error : (n,) ndarray
         Standard error of ``average`` over the replicates (0 for one replicate).
     admissible : bool
-        Whether the step size satisfies :math:`\eta \le \lambda_{\min}/(L\lambda_{\max}^2)`.
+        Whether the step size satisfies the condition of ``rule``: :math:`\eta \le
+        1/(L\lambda_{\max})` (sharp) or :math:`\eta \le \lambda_{\min}/(L\lambda_{\max}^2)`
+        (conservative).
     first_violation : int or None
         Smallest :math:`T` where ``holds`` is False.
     """
@@ -95,11 +101,15 @@ def check_bound(
     variance: float,
     gap: float,
     tight: bool = False,
+    norm: str = "euclidean",
+    rule: str = "sharp",
 ) -> BoundCheck:
     r"""Compare a recorded run with the theorem's bound at every horizon.
 
     For :math:`T = 1, \dots, n` computes :math:`\frac1T\sum_{t<T}\|\nabla f(x_t)\|^2` and
-    :func:`bound` at :math:`T`. For stochastic runs pass several replicates: the theorem bounds
+    :func:`bound` at :math:`T` (or, with ``norm="preconditioned"``, the same for the records
+    :math:`\nabla f(x_t)^\top P_t \nabla f(x_t)`, which :func:`preconditioned_sgd` returns as
+    ``preconditioned_sq_norms``). For stochastic runs pass several replicates: the theorem bounds
     the *expectation*, estimated by the replicate mean, with its standard error to judge how
     far a single seed may stray.
 
@@ -107,9 +117,12 @@ def check_bound(
     ----------
     grad_sq_norms : (n,) or (R, n) array_like
         :math:`\|\nabla f(x_t)\|^2` for :math:`t = 0..n-1` (the exact gradient, not the
-        stochastic one), one row per replicate.
-    smoothness, lam_min, lam_max, step_size, variance, gap, tight
+        stochastic one), one row per replicate; :math:`\nabla f(x_t)^\top P_t\nabla f(x_t)`
+        with ``norm="preconditioned"``.
+    smoothness, lam_min, lam_max, step_size, variance, gap, tight, norm
         As in :func:`bound`.
+    rule : {"sharp", "conservative"}, optional
+        The step-size condition ``admissible`` reports (:func:`admissible_step_size`).
 
     Returns
     -------
@@ -120,8 +133,8 @@ def check_bound(
     TypeError
         If an argument has the wrong type.
     ValueError
-        If ``grad_sq_norms`` is empty, not 1-d/2-d, negative or not finite, or a constant is out
-        of range.
+        If ``grad_sq_norms`` is empty, not 1-d/2-d, negative or not finite, a constant is out
+        of range, or ``norm`` or ``rule`` is unknown.
 
     Examples
     --------
@@ -149,10 +162,12 @@ def check_bound(
         gap=gap,
         tight=tight,
     )
+    _v.check_choice("check_bound", "norm", norm, BOUND_NORMS)
+    _v.check_choice("check_bound", "rule", rule, STEP_RULES)
     L, lam_min, lam_max, eta = constants[:4]
     R, n = g2.shape
     T = np.arange(1, n + 1)
-    rhs = _bound(T.astype(np.float64), *constants)
+    rhs = _bound(T.astype(np.float64), *constants, norm=norm)
     running = np.cumsum(g2, axis=1) / T
     minimum = np.minimum.accumulate(g2, axis=1).mean(axis=0)
     average = running.mean(axis=0)
@@ -164,7 +179,7 @@ def check_bound(
         ratio = np.where(np.isinf(rhs), 0.0, average / rhs)
     holds = average <= rhs
     bad = np.flatnonzero(~holds)
-    eta_max = _admissible_step_size(L, lam_min, lam_max)
+    eta_max = _admissible_step_size(L, lam_min, lam_max, rule)
     return BoundCheck(
         horizon=T,
         average=average,
@@ -222,7 +237,7 @@ class SpectrumCheck(NamedTuple):
     Attributes
     ----------
     sigma_max : (n,) ndarray
-        Largest eigenvalue of Ginger's curvature :math:`\hat G_t` at each step.
+        Largest eigenvalue of Ginger's truncated state :math:`\tilde G_t` at each step.
     curvature_bound : (n,) ndarray
         :math:`\bar\lambda_t = \beta\bar\lambda_{t-1} + (1-\beta)\|F_t\|_2^2`,
         :math:`\bar\lambda_0 = 0`.
@@ -265,7 +280,7 @@ def check_spectrum(
 
     The cheap check uses only :math:`\sigma_{\max}` of the state (so :math:`\lambda_{\min}(P_t)
     = 1/(\gamma+\sigma_{\max})`) and the factors' spectral norms, and verifies
-    :math:`\sigma_{\max}(\hat G_t) \le \bar\lambda_t` with the recursion
+    :math:`\sigma_{\max}(\tilde G_t) \le \bar\lambda_t` with the recursion
     :math:`\bar\lambda_t = \beta\bar\lambda_{t-1} + (1-\beta)\|F_t\|_2^2` (which is
     :math:`\le (1-\beta^t) B^2` when :math:`\|F_t\|_2 \le B`).
 

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import OptimizeResult
 
 from pyginger import _validation as _v
+from pyginger._validation.theory import STEP_RULES
 from pyginger._validation.theory import check_real as _real
 from pyginger.theory.algorithm import preconditioned_sgd
 from pyginger.theory.bounds import (
@@ -40,7 +41,9 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
-def _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size, damping):
+def _constants(
+    func, problem, x0, smoothness, factor_bound, variance, batch_size, damping, rule="sharp"
+):
     L = smoothness if smoothness is not None else problem.smoothness
     B = factor_bound if factor_bound is not None else problem.factor_bound
     if L is None or B is None:
@@ -61,6 +64,7 @@ def _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size
     B = _real(func, "factor_bound", B)
     s2 = _real(func, "variance", s2)
     gamma = _real(func, "damping", damping, positive=True)
+    _v.check_choice(func, "rule", rule, STEP_RULES)
     lam_bar = B * B
     lam_min, lam_max = spectrum_bounds(gamma, lam_bar)
     gap = float(problem.value(np.asarray(x0, dtype=np.float64)) - problem.lower_bound)
@@ -72,7 +76,10 @@ def _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size
         "lam_max": lam_max,
         "variance": s2,
         "gap": max(gap, 0.0),
-        "admissible_step_size": admissible_step_size(L, lam_min, lam_max),
+        "rule": rule,
+        "admissible_step_size": admissible_step_size(L, lam_min, lam_max, rule=rule),
+        "sharp_step_size": admissible_step_size(L, lam_min, lam_max),
+        "conservative_step_size": admissible_step_size(L, lam_min, lam_max, rule="conservative"),
     }
 
 
@@ -129,12 +136,12 @@ def _rate_exact(func, problem, x0, Ts, eta, seed, options):
     return minimum, average, np.full(Ts.shape, eta), zeros, zeros
 
 
-def _rate_stochastic(problem, x0, Ts, replicates, seed, kw, options):
+def _rate_stochastic(problem, x0, Ts, replicates, seed, kw, rule, options):
     """Fresh tuned runs per horizon: replicate means and standard errors of the min and mean."""
     out = {k: [] for k in ("minimum", "average", "etas", "min_se", "avg_se")}
     seeds = _replicate_seeds(seed, Ts.size * replicates)
     for i, T in enumerate(Ts):
-        eta_T = tuned_step_size(int(T), **kw)
+        eta_T = tuned_step_size(int(T), rule=rule, **kw)
         mine = seeds[i * replicates : (i + 1) * replicates]
         runs = _runs(problem, x0, mine, steps=int(T), step_size=eta_T, **options)
         mins = [run.grad_sq_norms[:T].min() for run in runs]
@@ -161,15 +168,17 @@ def bound_experiment(
     smoothness: float | None = None,
     factor_bound: float | None = None,
     variance: float | None = None,
+    rule: str = "sharp",
     seed: int = 0,
     **run_options: Any,
 ) -> OptimizeResult:
     r"""Run preconditioned SGD and check the theorem and each checkable assumption, for every ``T``.
 
     Constants come from the problem's closed forms unless given. The step size defaults to the
-    admissible :math:`\eta_{\max}`. Stochastic runs (``batch_size`` given) are repeated
-    ``replicates`` times with independent seeds and the bound is compared with the replicate
-    mean (the theorem bounds an expectation).
+    admissible :math:`\eta_{\max}` of ``rule``. The theorem is checked in both of its forms:
+    the Euclidean (``check``) and the preconditioned (``check_preconditioned``). Stochastic runs
+    (``batch_size`` given) are repeated ``replicates`` times with independent seeds and the bound
+    is compared with the replicate mean (the theorem bounds an expectation).
 
     Parameters
     ----------
@@ -183,10 +192,12 @@ def bound_experiment(
     replicates : int, optional
         Independent runs. Default 1.
     step_size : float, optional
-        Default: :func:`admissible_step_size`.
+        Default: :func:`admissible_step_size` with ``rule``.
     smoothness, factor_bound, variance : float, optional
         Override :math:`L`, :math:`B`, :math:`s^2` (required where the problem has no closed
         form; ``variance`` defaults to the problem's bound, or 0 for exact gradients).
+    rule : {"sharp", "conservative"}, optional
+        The step-size condition (:func:`admissible_step_size`). Default ``"sharp"``.
     seed : int, optional
     **run_options
         Passed to :func:`preconditioned_sgd` (``factor_batch_size``, ``factor_batch``, ``form``).
@@ -194,9 +205,12 @@ def bound_experiment(
     Returns
     -------
     scipy.optimize.OptimizeResult
-        ``check`` (:class:`BoundCheck`), ``constants`` (dict: ``smoothness``, ``factor_bound``,
-        ``curvature_bound``, ``lam_min``, ``lam_max``, ``variance``, ``gap``,
-        ``admissible_step_size``), ``step_size``, and the assumption checks over all replicates:
+        ``check`` (:class:`BoundCheck` of :math:`\|\nabla f(x_t)\|^2`),
+        ``check_preconditioned`` (the same for :math:`\nabla f(x_t)^\top P_t\nabla f(x_t)`
+        against the preconditioned form), ``constants`` (dict: ``smoothness``,
+        ``factor_bound``, ``curvature_bound``, ``lam_min``, ``lam_max``, ``variance``, ``gap``,
+        ``rule``, ``admissible_step_size`` (of ``rule``), ``sharp_step_size``,
+        ``conservative_step_size``), ``step_size``, and the assumption checks over all replicates:
         ``spectrum_holds`` (:func:`check_spectrum` with :math:`B`), ``min_lam_min``
         (smallest :math:`\lambda_{\min}(P_t)` seen, to compare with ``constants["lam_min"]``),
         ``max_descent_smoothness`` (largest :math:`L_t - \delta_t` of
@@ -225,7 +239,7 @@ def bound_experiment(
     """
     func = "bound_experiment"
     replicates = _v.check_positive_int(func, "replicates", replicates)
-    c = _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size, damping)
+    c = _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size, damping, rule)
     eta = _step_size(func, c, step_size)
     options = dict(rank=rank, damping=damping, beta=beta, batch_size=batch_size, **run_options)
     runs = _runs(
@@ -233,15 +247,11 @@ def bound_experiment(
     )
     n = min(r.nit for r in runs)
     g2 = np.array([r.grad_sq_norms[: max(n, 1)] for r in runs])
-    check = check_bound(
-        g2,
-        smoothness=c["smoothness"],
-        lam_min=c["lam_min"],
-        lam_max=c["lam_max"],
-        step_size=eta,
-        variance=c["variance"],
-        gap=c["gap"],
-    )
+    kw = {k: c[k] for k in ("smoothness", "lam_min", "lam_max", "variance", "gap", "rule")}
+    check = check_bound(g2, step_size=eta, **kw)
+    # With no step taken no P_0 was formed: lam_max |grad|^2 is the largest it could have been.
+    p2 = np.array([r.preconditioned_sq_norms[:n] for r in runs]) if n else g2 * c["lam_max"]
+    check_p = check_bound(p2, step_size=eta, norm="preconditioned", **kw)
     ran = [r for r in runs if r.nit > 0]
     spec = [
         check_spectrum(
@@ -251,6 +261,7 @@ def bound_experiment(
     ]
     return OptimizeResult(
         check=check,
+        check_preconditioned=check_p,
         constants=c,
         step_size=eta,
         spectrum_holds=all(s.all_hold for s in spec),
@@ -279,6 +290,7 @@ def rate_experiment(
     smoothness: float | None = None,
     factor_bound: float | None = None,
     variance: float | None = None,
+    rule: str = "sharp",
     seed: int = 0,
     **run_options: Any,
 ) -> OptimizeResult:
@@ -292,8 +304,9 @@ def rate_experiment(
 
     Parameters
     ----------
-    problem, x0, rank, damping, beta, batch_size, smoothness, factor_bound, variance, seed
-        As in :func:`bound_experiment`.
+    problem, x0, rank, damping, beta, batch_size, smoothness, factor_bound, variance, rule, seed
+        As in :func:`bound_experiment`; ``rule`` sets :math:`\eta_{\max}` and the cap of
+        :func:`tuned_step_size`.
     horizons : sequence of int
         At least two distinct horizons ``>= 1``.
     replicates : int, optional
@@ -339,7 +352,7 @@ def rate_experiment(
     func = "rate_experiment"
     Ts = _check_horizons(func, horizons)
     replicates = _v.check_positive_int(func, "replicates", replicates)
-    c = _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size, damping)
+    c = _constants(func, problem, x0, smoothness, factor_bound, variance, batch_size, damping, rule)
     kw = {k: c[k] for k in ("smoothness", "lam_min", "lam_max", "variance", "gap")}
     options = dict(rank=rank, damping=damping, beta=beta, **run_options)
     if batch_size is None:
@@ -352,7 +365,7 @@ def rate_experiment(
                 "tuned_step_size"
             )
         options["batch_size"] = batch_size
-        rates = _rate_stochastic(problem, x0, Ts, replicates, seed, kw, options)
+        rates = _rate_stochastic(problem, x0, Ts, replicates, seed, kw, rule, options)
     minimum, average, etas, min_se, avg_se = rates
     rhs = np.array([bound(int(T), step_size=float(e), **kw) for T, e in zip(Ts, etas, strict=True)])
     # Standard error of a fitted slope by linear propagation: the slope is sum_i w_i log v_i with
@@ -388,6 +401,7 @@ def violation_experiment(
     beta: float = 0.9,
     smoothness: float | None = None,
     factor_bound: float | None = None,
+    rule: str = "sharp",
     seed: int = 0,
     **run_options: Any,
 ) -> OptimizeResult:
@@ -395,15 +409,16 @@ def violation_experiment(
 
     Exact gradients, so the theorem's right-hand side is :math:`2\Delta/(\eta\lambda_{\min}T)`;
     it is evaluated with the step actually used even when :math:`\kappa > 1` puts it outside the
-    theorem (then it is merely a formula). For :math:`\kappa \le 1` it must hold; for
-    :math:`\kappa > 1` it may or may not: :math:`\eta_{\max}` is sufficient, not necessary.
-    The tight form (:func:`bound` with ``tight=True``) still guarantees something up to
-    :math:`\kappa < 2`.
+    theorem (then it is merely a formula). With the sharp :math:`\eta_{\max} = 1/(L\lambda_{\max})`
+    it must hold for :math:`\kappa \le 1`, and the tight form (:func:`bound` with
+    ``tight=True``, reported as ``all_hold_tight``) must hold for :math:`\kappa < 2`; beyond,
+    the proof gives nothing and the bound may or may not hold.
 
     Parameters
     ----------
-    problem, x0, rank, damping, beta, smoothness, factor_bound, seed, **run_options
-        As in :func:`bound_experiment`.
+    problem, x0, rank, damping, beta, smoothness, factor_bound, rule, seed, **run_options
+        As in :func:`bound_experiment`; :math:`\kappa` multiplies the ``rule``'s
+        :math:`\eta_{\max}`.
     multipliers : sequence of float
         The :math:`\kappa > 0` to try.
     steps : int
@@ -413,7 +428,8 @@ def violation_experiment(
     -------
     scipy.optimize.OptimizeResult
         Arrays over ``multipliers``: ``step_sizes``, ``all_hold``, ``first_violation``
-        (0 where none), ``max_ratio`` (largest average/bound), ``final_average``,
+        (0 where none), ``all_hold_tight`` and ``first_violation_tight`` (the same for the
+        tight form), ``max_ratio`` (largest average/bound), ``final_average``,
         ``final_grad_sq`` (:math:`\|\nabla f(x_T)\|^2`), ``diverged`` (run stopped on
         non-finite values), ``max_descent_smoothness``; plus ``checks`` (the
         :class:`BoundCheck` of every run) and ``constants``.
@@ -441,8 +457,9 @@ def violation_experiment(
         raise ValueError(
             f"{func}: multipliers must be a non-empty sequence of numbers > 0, got {multipliers!r}"
         )
-    c = _constants(func, problem, x0, smoothness, factor_bound, None, None, damping)
-    checks, diverged, final_g2, max_L = [], [], [], []
+    c = _constants(func, problem, x0, smoothness, factor_bound, None, None, damping, rule)
+    checks, tights, diverged, final_g2, max_L = [], [], [], [], []
+    kw = {k: c[k] for k in ("smoothness", "lam_min", "lam_max", "gap", "rule")}
     options = dict(steps=steps, rank=rank, damping=damping, beta=beta, **run_options)
     for kappa in kappas:
         eta = float(kappa) * c["admissible_step_size"]
@@ -451,17 +468,8 @@ def violation_experiment(
         if not run.success:
             # Divergence: count the remaining steps as infinitely far from stationary.
             g2 = np.concatenate([g2, np.full(steps + 1 - g2.size, np.inf)])
-        checks.append(
-            check_bound(
-                g2[:steps],
-                smoothness=c["smoothness"],
-                lam_min=c["lam_min"],
-                lam_max=c["lam_max"],
-                step_size=eta,
-                variance=0.0,
-                gap=c["gap"],
-            )
-        )
+        checks.append(check_bound(g2[:steps], step_size=eta, variance=0.0, **kw))
+        tights.append(check_bound(g2[:steps], step_size=eta, variance=0.0, tight=True, **kw))
         diverged.append(not run.success)
         final_g2.append(float(g2[steps]))
         max_L.append(
@@ -474,6 +482,8 @@ def violation_experiment(
         step_sizes=kappas * c["admissible_step_size"],
         all_hold=np.array([ck.all_hold for ck in checks]),
         first_violation=np.array([ck.first_violation or 0 for ck in checks]),
+        all_hold_tight=np.array([ck.all_hold for ck in tights]),
+        first_violation_tight=np.array([ck.first_violation or 0 for ck in tights]),
         max_ratio=np.array([ck.max_ratio for ck in checks]),
         final_average=np.array([ck.average[-1] for ck in checks]),
         final_grad_sq=np.array(final_g2),
