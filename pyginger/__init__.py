@@ -37,7 +37,7 @@ from pyginger.run import training
 from pyginger.run.minimizer import minimize
 from pyginger.theory import problems
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     # the Ginger state and its update

@@ -1,6 +1,6 @@
 """Old module paths of version 0.1 (``pyginger.lowrank``, ``pyginger.mlp``, ...), kept importable.
 
-Version 0.2 moved the modules into subpackages by layer. An import of an old path loads the new
+Version 0.2 moves the modules into subpackages by layer. An import of an old path loads the new
 module and registers it under the old name too, so ``from pyginger.mlp import MLP`` and
 ``import pyginger.benchmarks`` keep working. New code should use the new paths (CHANGELOG.md).
 """
