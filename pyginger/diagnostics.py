@@ -7,7 +7,7 @@ r"""How far Ginger's state is from the exact curvature along a run: a dense "sha
 * the dense replay of Ginger's own rule :math:`R_t = T_\tau(\beta R_{t-1} + (1-\beta) F_t F_t^\top)`
   (:func:`pyginger.dense.truncated_replay`, one step at a time),
 
-and records, at every step, how the state :math:`\hat G_t = U \operatorname{diag}(\sigma) U^\top`
+and records, at every step, how the state :math:`\tilde G_t = U \operatorname{diag}(\sigma) U^\top`
 compares with them. Everything is returned as plain arrays in a :class:`ShadowTrace`. The replay
 runs through :func:`pyginger.run.loop.run`: the stream is its objective
 (:class:`pyginger.run.objective.StreamObjective`), Ginger's update its step
@@ -16,13 +16,13 @@ runs through :func:`pyginger.run.loop.run`: the stream is its objective
 Three facts organise the numbers (proved in ``docs/theory.md``):
 
 1. **Ginger never over-estimates.** Truncation drops non-negative eigenvalues, so
-   :math:`\hat G_t \preceq G_t` (Loewner order) by induction; ``loewner_gap`` records
-   :math:`\lambda_{\min}(G_t - \hat G_t) \ge 0`. This is what bounds the spectrum of the
+   :math:`\tilde G_t \preceq G_t` (Loewner order) by induction; ``loewner_gap`` records
+   :math:`\lambda_{\min}(G_t - \tilde G_t) \ge 0`. This is what bounds the spectrum of the
    preconditioner in the convergence theory.
 2. **The missing mass is the decayed sum of the dropped mass.** With
-   :math:`\text{drop}_t = \operatorname{tr}(\beta\hat G_{t-1} + (1-\beta)F_tF_t^\top)
-   - \operatorname{tr}\hat G_t`
-   (the sum of the discarded eigenvalues), :math:`\operatorname{tr}G_t - \operatorname{tr}\hat G_t
+   :math:`\text{drop}_t = \operatorname{tr}(\beta\tilde G_{t-1} + (1-\beta)F_tF_t^\top)
+   - \operatorname{tr}\tilde G_t`
+   (the sum of the discarded eigenvalues), :math:`\operatorname{tr}G_t - \operatorname{tr}\tilde G_t
    = \sum_{s \le t}\beta^{t-s}\,\text{drop}_s`.
 3. **Ginger is not the best rank-:math:`\tau` approximation of** :math:`G_t` once something has
    been dropped: directions discarded earlier cannot come back. ``gap_best`` measures the
@@ -70,15 +70,15 @@ class ShadowTrace(NamedTuple):
     eigenvalues_ginger : (T, tau) ndarray
         Ginger's :math:`\sigma`, descending.
     gap_best : (T,) ndarray
-        :math:`\|\hat G_t - [G_t]_\tau\|_F / \|G_t\|_F`: distance to the best rank-:math:`\tau`
+        :math:`\|\tilde G_t - [G_t]_\tau\|_F / \|G_t\|_F`: distance to the best rank-:math:`\tau`
         approximation (ill-defined only when :math:`\lambda_\tau = \lambda_{\tau+1}`).
     tail : (T,) ndarray
         :math:`\|G_t - [G_t]_\tau\|_F / \|G_t\|_F`: the smallest error any rank-:math:`\tau`
         state can have (Eckart-Young).
     ginger_error : (T,) ndarray
-        :math:`\|\hat G_t - G_t\|_F / \|G_t\|_F`, to compare with ``tail``.
+        :math:`\|\tilde G_t - G_t\|_F / \|G_t\|_F`, to compare with ``tail``.
     gap_replay : (T,) ndarray
-        :math:`\|\hat G_t - R_t\|_F / \|G_t\|_F` against the dense replay of the same
+        :math:`\|\tilde G_t - R_t\|_F / \|G_t\|_F` against the dense replay of the same
         truncation rule: rounding level unless eigenvalues tie at the cut.
     dropped_mass : (T,) ndarray
         :math:`\text{drop}_t = \beta\sum\hat\sigma_{t-1} + (1-\beta)\|F_t\|_F^2
@@ -86,10 +86,10 @@ class ShadowTrace(NamedTuple):
         the states before and after (``O(tau)``); accurate to about :math:`\epsilon` times the
         trace, so smaller values (and tiny negatives) are rounding.
     missing_mass : (T,) ndarray
-        :math:`\operatorname{tr}G_t - \operatorname{tr}\hat G_t` from the dense matrix; equals
+        :math:`\operatorname{tr}G_t - \operatorname{tr}\tilde G_t` from the dense matrix; equals
         :math:`\sum_s \beta^{t-s}\text{drop}_s`.
     loewner_gap : (T,) ndarray
-        :math:`\lambda_{\min}(G_t - \hat G_t)`; ``>= 0`` up to rounding.
+        :math:`\lambda_{\min}(G_t - \tilde G_t)`; ``>= 0`` up to rounding.
     orthogonality : (T,) ndarray
         :func:`pyginger.orthogonality_error` of each state, :math:`\|U^\top U - I\|_F`.
     """
