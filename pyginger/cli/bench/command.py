@@ -238,6 +238,7 @@ def main_bench(argv=None) -> int:
     memory = sections.memory_section(plan)
     status = sections.mlp_section(plan)
     step = sections.step_section(plan, bandwidth)
+    projection = sections.projection_section(plan)
     sections.targets_section(plan, rows, ratios, bandwidth, gemm, memory, dense)
     tables = [
         ("triad", triad),
@@ -247,6 +248,7 @@ def main_bench(argv=None) -> int:
         ("dense", dense),
         ("memory", memory),
         ("step", step),
+        ("projection", projection),
     ]
     if args.output:
         _write_csv(args.output, tables)
