@@ -6,8 +6,9 @@ and writes ``d``-vectors and allocates temporaries, which at ``d = 10^6`` cost a
 update and the solve together. :func:`fused` gives the optimizer a step that computes the same
 numbers with the kernels of :mod:`pyginger.core._kernels_step`:
 
-1. the curvature update (:func:`pyginger.update`, called as
-   :class:`~pyginger.optim.preconditioners.Ginger` calls it);
+1. the curvature update (:func:`pyginger.update`'s body, as
+   :class:`~pyginger.optim.preconditioners.Ginger` calls it, without its door checks: the
+   step's door has made them, once);
 2. the momentum, in one pass (in place when the state is given up, ``overwrite_state``);
 3. the projection :math:`U^\top m` (the core's projection kernel), divided by :math:`c_1`;
 4. one pass for the rest: :math:`\hat m = m / c_1`, the solve's last pass, the debias weight,
