@@ -201,6 +201,7 @@ def test_main_bench_quick_prints_every_section(capsys, tmp_path, monkeypatch):
         "== 6. Extra memory",
         "== 7. MLP",
         "== 8. Optimizer step",
+        "== 9. Rank-k projection",
         "== Targets",
     ):
         assert heading in text
@@ -208,7 +209,8 @@ def test_main_bench_quick_prints_every_section(capsys, tmp_path, monkeypatch):
     _assert_plain_wording(text)
     with open(out_csv, newline="") as fh:
         sections = {row["section"] for row in csv.DictReader(fh)}
-    assert {"triad", "dgemm", "update", "dense", "memory", "step"} <= sections
+    assert {"triad", "dgemm", "update", "dense", "memory", "step", "projection"} <= sections
+    assert "fixed cost, CPU time, float64, d = 600, tau = 4" in text and "% triad" in text
     assert "% floor" in text and "float32 / float64 step time" in text and "slope of" in text
 
 
@@ -405,3 +407,26 @@ def test_mlp_ratio_verdicts_name_the_target():
     text = format_mlp_ratios(result)
     assert "4.00x  -> NOT met (target <= 3x)" in text
     assert "2.00x  -> met (target <= 4x)" in text
+
+
+def test_bench_projection_rows():
+    from pyginger.cli.bench.projection import bench_projection, format_projection_table
+    from pyginger.core import _kernels
+
+    rows = bench_projection(5000, 4, (1, 2, 8), repeats=2)  # U of 160 KB: the compiled paths
+    assert [(r["k"], r["path"]) for r in rows] == [(1, "generated"), (2, "loop"), (8, "tiles")]
+    for r in rows:
+        assert r["bytes"] == 8 * r["dim"] * (4 + r["k"])
+        assert r["chosen_gbs"] == pytest.approx(r["bytes"] / r["chosen_s"] / 1e9)
+        assert r["fraction"] == pytest.approx(r["chosen_gbs"] / r["triad_gbs"])
+    assert _kernels._by_tiles(np.ones((2, 4)), 8) and not _kernels._by_tiles(np.ones((2, 4)), 2)
+    assert len(format_projection_table(rows).splitlines()) == 1 + len(rows)
+
+
+def test_fixed_cost_rows():
+    from pyginger.cli.bench.step import fixed_cost, fixed_cost_lines
+
+    (row,) = fixed_cost(200, (4,), dtypes=("float32",), rounds=2, calls=2)
+    assert row["ratio"] == pytest.approx(row["step_s"] / row["update_s"])
+    assert row["chain_ratio"] == pytest.approx(row["chain_s"] / row["update_s"])
+    assert "float32, d = 200, tau = 4" in fixed_cost_lines([row])[0]

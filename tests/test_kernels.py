@@ -297,7 +297,7 @@ def test_cholesky_reorthonormalization_restores_orthonormality(backend, dtype, a
 @pytest.mark.parametrize("k", [1, 2, 4, 32])
 def test_project_gram_matches_twin(path, dtype, d, k):
     # d = 2049 and 4500: row counts that leave remainders after the 4-row unrolling and blocks.
-    # k = 32: BLAS on float64 copies (_kernels.BLAS_MIN_COLUMNS), bounded like the loop kernel.
+    # k >= 4: row tiles through BLAS (_kernels._by_tiles), bounded like the loop kernel.
     rng = np.random.default_rng(1000 * k + d)
     for tau in (1, 4, 5, 13, 16, 17):  # generated (two sets of sums, one), loop kernels
         U, X = _data(rng, d, tau, k, dtype)
@@ -307,6 +307,34 @@ def test_project_gram_matches_twin(path, dtype, d, k):
         absx = np.abs(X).astype(np.float64)
         assert np.all(np.abs(C - C_ref) <= _bound(d, dtype, np.abs(U.T).astype(np.float64), absx))
         assert np.all(np.abs(G - G_ref) <= _bound(d, dtype, absx.T, absx))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k", [4, 5, 8, 17, 40])
+def test_projection_by_tiles_matches_twin_and_blas(path, monkeypatch, dtype, k):
+    # Tiles of 7-11 rows (TILE_BYTES of 640 float64 rows' bytes over tau + k columns, at least
+    # MIN_TILE_ROWS = 7): many tiles and a ragged last one, in each thread's block. The sums run
+    # by tile, then in BLAS's order within a tile, in float64: a length-d sum in another order,
+    # bounded as the loop kernel's (_bound: both errors are at most ~d eps |U|^T |X|).
+    from pyginger.core import _tiles
+
+    monkeypatch.setattr(_tiles, "TILE_BYTES", 8 * 640)
+    monkeypatch.setattr(_tiles, "MIN_TILE_ROWS", 7)
+    rng = np.random.default_rng(k)
+    d = 1001
+    for tau in (1, 4, 16):
+        U, X = _data(rng, d, tau, k, dtype)
+        assert _kernels._by_tiles(U, k) == (dtype == np.float64 or k >= min(16, tau))
+        C, G = _kernels.project_gram(U, X)
+        C_ref, G_ref = _reference.project_gram(U, X)
+        absu, absx = np.abs(U.T).astype(np.float64), np.abs(X).astype(np.float64)
+        assert C.dtype == G.dtype == np.float64 and C.shape == (tau, k) and G.shape == (k, k)
+        assert np.all(np.abs(C - C_ref) <= _bound(d, dtype, absu, absx))
+        assert np.all(np.abs(G - G_ref) <= _bound(d, dtype, absx.T, absx))
+        exact = U.astype(np.float64).T @ X.astype(np.float64)  # float64: d eps64 from exact
+        np.testing.assert_array_less(
+            np.abs(_kernels.project(U, X) - exact), _bound(d, np.float64, absu, absx)
+        )
 
 
 def test_kernels_accept_non_contiguous_inputs():

@@ -159,3 +159,38 @@ def test_finite_check_survives_an_overflowing_sum():
     assert not _vo._all_finite(np.r_[np.ones(5000), np.inf, -np.inf])
     assert not _vo._all_finite(np.r_[np.ones(5000), np.nan])
     assert not _vo._all_finite(np.array([1.0, np.nan]))
+
+
+@pytest.mark.parametrize("threshold", [0, 1 << 40])  # the compiled path and the NumPy one
+def test_fused_step_checks_the_curvature_state_once_at_its_door(monkeypatch, threshold):
+    # The update inside the step runs unchecked, so the step's door checks the block's state.
+    monkeypatch.setattr(_fused, "FUSED_MIN_BYTES", threshold)
+    opt = optim.ginger(rank=2)
+    theta = np.ones(50)
+    state = opt.init(theta)
+    (block,) = state.curvature
+    bad = state._replace(curvature=(block._replace(sigma=np.array([1.0, 2.0])),))
+    for factor in (np.ones(50), None):
+        with pytest.raises(ValueError, match=r"ginger.step: state.sigma must be finite, >= 0"):
+            opt.step(theta, np.ones(50), bad, factor)
+    inverse = optim.ginger(rank=2, form="inverse", damping=1.0)
+    tiny = state._replace(curvature=(block._replace(damping=1e-300),))
+    with pytest.raises(ValueError, match=r"ginger.step: .*damping"):
+        inverse.step(theta, np.ones(50), tiny, np.ones(50))
+
+
+def test_unchecked_update_equals_update_bit_for_bit():
+    from pyginger import core
+    from pyginger.core import _dispatch, rank_update
+
+    rng = np.random.default_rng(3)
+    state = core.init(40, 3, damping=1e-2)
+    kern = _dispatch.kernels_for("update", None, np)
+    for step in range(5):
+        F = rng.standard_normal((40, 1 + step % 2))
+        want = core.update(state, F, beta=0.9, reorth_every=2)
+        got = rank_update._update_checked_inputs(state, F, 0.9, "curvature", kern, np, 2, False)
+        np.testing.assert_array_equal(got.U, want.U)
+        np.testing.assert_array_equal(got.sigma, want.sigma)
+        assert got.step == want.step and got.gap_trace == want.gap_trace
+        state = want

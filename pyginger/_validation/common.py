@@ -110,17 +110,21 @@ def refuse_non_real(func: str, name: str, x) -> None:
 
 def check_float_dtype(func: str, name: str, dtype) -> np.dtype:
     """Return ``numpy.dtype(dtype)`` after checking it is native float32 or float64."""
-    message = f"{func}: {name} must be float32 or float64 (e.g. numpy.float32), got {dtype!r}"
+
+    # The message is formatted only when raised: a dtype's repr costs microseconds per step.
+    def message():
+        return f"{func}: {name} must be float32 or float64 (e.g. numpy.float32), got {dtype!r}"
+
     if dtype is None:  # numpy.dtype(None) is float64: callers pass their default explicitly
-        raise TypeError(message)
+        raise TypeError(message())
     try:
         dt = np.dtype(dtype)
     except (TypeError, ValueError):  # "flaot32", "float32 ", another library's dtype object
-        raise TypeError(message) from None
+        raise TypeError(message()) from None
     # A byte-swapped ">f8" is refused too (it compares unequal to float64): kernels read native
     # floats.
     if not (dt.isnative and dt in FLOAT_DTYPES):
-        raise TypeError(message)
+        raise TypeError(message())
     return dt
 
 
@@ -151,9 +155,16 @@ def check_state(func: str, state) -> None:
             f"{_dtype_name(U.dtype)} and {_dtype_name(sigma.dtype)}"
         )
     damping, step = state.damping, state.step
-    if not (isinstance(damping, numbers.Real) and _TINY <= damping < math.inf):
+    # type() is float / int first: the numbers ABCs cost a microsecond per check per step.
+    if not (
+        (type(damping) is float or isinstance(damping, numbers.Real))
+        and _TINY <= damping < math.inf
+    ):
         raise ValueError(f"{func}: state.damping must be finite and > 0, got {damping!r}")
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+    integral = type(step) is int or (
+        not isinstance(step, bool) and isinstance(step, numbers.Integral)
+    )
+    if not integral or step < 0:
         raise ValueError(f"{func}: state.step must be an integer >= 0, got {step!r}")
     # Sorted descending with a last entry >= 0 means every entry is >= 0; NaN fails a comparison.
     # Python floats: for tau values this is several times faster than NumPy reductions.
@@ -165,7 +176,8 @@ def check_state(func: str, state) -> None:
     for name in CERTIFICATE_FIELDS:
         x = getattr(state, name)
         # NaN (unknown) passes "x < 0"; inf is a true, if empty, upper bound.
-        if isinstance(x, bool) or not isinstance(x, numbers.Real) or x < 0:
+        real = type(x) is float or (not isinstance(x, bool) and isinstance(x, numbers.Real))
+        if not real or x < 0:
             raise ValueError(f"{func}: state.{name} must be a real number >= 0 or NaN, got {x!r}")
 
 

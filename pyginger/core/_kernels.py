@@ -34,6 +34,9 @@ kernels", has the figures):
 * ``rotate`` with a rank-one factor and small ``tau`` and ``project`` with one vector and
   ``tau <= 16`` run the generated kernels of :mod:`pyginger.core._unrolled` (why generated:
   :mod:`pyginger.core._codegen`).
+* ``project`` and ``project_gram`` with ``k >=`` :data:`TILES_MIN_COLUMNS` columns (float32:
+  see :data:`BLAS_MIN_COLUMNS`) run by row tiles that stay in cache, each multiplied by BLAS
+  (:mod:`pyginger.core._tiles`), the partial sums added in float64.
 * ``axpy_lowrank`` treats four rows at a time for ``tau < 16``, each dot product split over even
   and odd columns, so eight independent chains hide the latency of the fused multiply-add; for
   ``tau >= 16`` one row at a time with ``reassoc`` allowed, so that LLVM vectorises the dot
@@ -50,7 +53,7 @@ import numpy as np
 from numba import get_num_threads, uint64
 
 from pyginger._backend import jit
-from pyginger.core import _kernels_rotate, _twins, _unrolled
+from pyginger.core import _kernels_rotate, _tiles, _twins, _unrolled
 
 __all__ = [
     "project",
@@ -62,6 +65,7 @@ __all__ = [
     "PARALLEL_MIN_BYTES",
     "PARALLEL_MIN_FLOPS",
     "BLAS_MIN_COLUMNS",
+    "TILES_MIN_COLUMNS",
 ]
 
 #: Bytes of ``U`` below which a kernel is the NumPy expression of its twin, in float64: there
@@ -73,10 +77,15 @@ COMPILED_MIN_BYTES = 128 << 10
 #: more than it saves.
 PARALLEL_MIN_BYTES = 4 << 20
 
-#: Columns of the operand from which :func:`project` and :func:`project_gram` call BLAS on
-#: float64 copies instead of the loop kernel: its ``(k, tau)`` sums go through memory, and from
-#: ``k = 32`` DGEMM was twice as fast (docs/performance.md, "Rank-k factors").
-BLAS_MIN_COLUMNS = 32
+#: Columns of the operand from which :func:`project` and :func:`project_gram` run by row tiles
+#: through BLAS (:mod:`pyginger.core._tiles`) in float64; the loop kernel below, whose ``(k, tau)``
+#: sums go through memory. With ``k = 2`` the two measured alike (docs/performance.md,
+#: "Rank-k factors").
+TILES_MIN_COLUMNS = 4
+
+#: For float32 ``U`` the tiles convert to float64 first, which costs: they run from
+#: ``k >= min(BLAS_MIN_COLUMNS, tau)`` columns (and at least :data:`TILES_MIN_COLUMNS`).
+BLAS_MIN_COLUMNS = 16
 
 #: Floating-point operations from which the rotation (compute-bound for large ``tau``) is made
 #: parallel even when ``U`` is smaller than :data:`PARALLEL_MIN_BYTES`.
@@ -400,6 +409,23 @@ def _project_unrolled(U, x):
     return parts.sum(axis=0)
 
 
+def _by_tiles(U, k) -> bool:
+    """Whether a projection with ``k`` columns runs by row tiles (:data:`TILES_MIN_COLUMNS`)."""
+    if U.dtype == np.float64:
+        return k >= TILES_MIN_COLUMNS
+    return k >= max(TILES_MIN_COLUMNS, min(BLAS_MIN_COLUMNS, U.shape[1]))
+
+
+def _tiled(U, X, gram=False):
+    """Return ``(U^T X, X^T X or None)`` by :func:`~pyginger.core._tiles.project_tiles`."""
+    (d, tau), k = U.shape, X.shape[1]
+    nblocks = _blocks(U)
+    parts = np.zeros((nblocks, tau, k))
+    grams = np.zeros((nblocks, k, k)) if gram else [None] * nblocks
+    _run(nblocks, d, lambda b, lo, hi: _tiles.project_tiles(U, X, lo, hi, parts[b], grams[b]))
+    return parts.sum(axis=0), (grams.sum(axis=0) if gram else None)
+
+
 def project(U, X):
     """Return ``C = U.T @ X`` as a float64 ``(tau, k)`` array (one read of ``U``).
 
@@ -413,11 +439,13 @@ def project(U, X):
     (tau, k) ndarray of float64
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
-    if U.nbytes < COMPILED_MIN_BYTES or X.shape[1] >= BLAS_MIN_COLUMNS:
+    if U.nbytes < COMPILED_MIN_BYTES:
         with _twins.quiet_blas():
             return _f64(U).T @ _f64(X)
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
         return _project_unrolled(U, X)[:-1, None]
+    if _by_tiles(U, X.shape[1]):
+        return _tiled(U, X)[0]
     nblocks = _blocks(U)
     parts = np.zeros((nblocks, X.shape[1], U.shape[1]))
     _run(nblocks, U.shape[0], lambda b, lo, hi: _project_rows(U, X, lo, hi, parts[b]))
@@ -441,13 +469,15 @@ def project_gram(U, X):
     G : (k, k) ndarray of float64
     """
     U, X = np.ascontiguousarray(U), np.ascontiguousarray(X)
-    if U.nbytes < COMPILED_MIN_BYTES or X.shape[1] >= BLAS_MIN_COLUMNS:
+    if U.nbytes < COMPILED_MIN_BYTES:
         X64 = _f64(X)
         with _twins.quiet_blas():
             return _f64(U).T @ X64, X64.T @ X64
     if X.shape[1] == 1 and U.shape[1] in _unrolled.PROJECT_KERNELS:
         acc = _project_unrolled(U, X)
         return acc[:-1, None], acc[-1:, None]
+    if _by_tiles(U, X.shape[1]):
+        return _tiled(U, X, gram=True)
     (d, tau), k = U.shape, X.shape[1]
     nblocks = _blocks(U)
     parts, grams = np.zeros((nblocks, k, tau)), np.zeros((nblocks, k, k))

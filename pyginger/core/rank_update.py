@@ -308,7 +308,22 @@ def update(
     # saves a pass of its own: about 10% of an update at tau = 4.
     F = _v.check_operand("update", "factor", factor, xp, state.dim, state.U.dtype, finite=False)
     F, _ = _dispatch.as_matrix(F, xp)
-    F = _dispatch.contiguous(F, xp)
+    args = (beta, form, kern, xp, reorth_every, overwrite_state)
+    return _update_checked_inputs(state, _dispatch.contiguous(F, xp), *args)
+
+
+def _update_checked_inputs(state, F, beta, form, kern, xp, reorth_every, overwrite_state):
+    """Return :func:`update`'s result for arguments its door checks have already passed.
+
+    For callers that have validated everything :func:`update` checks (the optimizer's fused
+    step checks at its own door), so that nothing is validated twice: ``state`` a valid
+    :class:`GingerState` of arrays of ``xp`` (with a damping the inverse form accepts when
+    ``form="inverse"``), ``F`` a C-contiguous ``(d, k)`` factor of the state's library and
+    dtype (its NaN and inf are still caught in the first pass, as in :func:`update`), ``beta``
+    a float in ``[0, 1)``, ``form`` one of the forms, ``kern`` the kernels of
+    :func:`pyginger.core._dispatch.kernels_for`, ``reorth_every`` a positive int or None and
+    ``overwrite_state`` a bool. Nothing here checks them again.
+    """
     U = _dispatch.contiguous(state.U, xp)
     out = U if (overwrite_state and _backend.is_writeable(U)) else None
     gamma = state.damping

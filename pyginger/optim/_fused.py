@@ -6,8 +6,9 @@ and writes ``d``-vectors and allocates temporaries, which at ``d = 10^6`` cost a
 update and the solve together. :func:`fused` gives the optimizer a step that computes the same
 numbers with the kernels of :mod:`pyginger.core._kernels_step`:
 
-1. the curvature update (:func:`pyginger.update`, called as
-   :class:`~pyginger.optim.preconditioners.Ginger` calls it);
+1. the curvature update (:func:`pyginger.update`'s body, as
+   :class:`~pyginger.optim.preconditioners.Ginger` calls it, without its door checks: the
+   step's door has made them, once);
 2. the momentum, in one pass (in place when the state is given up, ``overwrite_state``);
 3. the projection :math:`U^\top m` (the core's projection kernel), divided by :math:`c_1`;
 4. one pass for the rest: :math:`\hat m = m / c_1`, the solve's last pass, the debias weight,
@@ -21,12 +22,14 @@ run in another order (to float64 rounding), as the core's compiled kernels alrea
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from pyginger import _validation as _v
-from pyginger import core
+from pyginger._validation import core as _vc
 from pyginger._validation import optimizers as _vo
-from pyginger.core import _dispatch, woodbury
+from pyginger.core import _dispatch, rank_update, woodbury
 from pyginger.optim.preconditioners.ginger import debias_weight
 from pyginger.optim.states import GingerOptState
 
@@ -77,26 +80,51 @@ def _compiled(s, mu_old, grad, theta, into, beta1, c1, alpha, coef, rest):
 
 
 def _numpy(s, mu_old, grad, theta, beta1, c1, alpha, coef, rest):
-    """Return ``(theta, mu)`` by NumPy, in the chain's very operations (equal bit for bit)."""
+    """Return ``(theta, mu)`` by NumPy, in the chain's very operations (equal bit for bit).
+
+    The chain's operations less its repeats: ``m / c1`` is formed once for the projection and
+    the solve's row, the clip runs in place on the step's own temporary, and the finiteness
+    of ``U^T m-hat`` is read as Python floats (:func:`_finite_vector`).
+    """
     from pyginger.core import _kernels_step as steps
 
     mu = steps.ema_twin(mu_old, grad, beta1)
+    X = (mu / c1).astype(np.float64, copy=False)[:, None]  # bias correction, then the solve's
     U64 = s.U.astype(np.float64, copy=False)
     with _dispatch.quiet_products():
-        C = U64.T @ (mu / c1).astype(np.float64)[:, None]  # the solve's U^T m-hat
-    _v.require_finite_product("solve", "v", C)
-    return steps.finish_step_twin(s.U, mu, theta, coef * C[:, 0], alpha, c1, *rest), mu
+        C = U64.T @ X  # the solve's U^T m-hat
+    if not _finite_vector(C):
+        _v.require_finite_product("solve", "v", C)  # raises as the chain's solve would
+    c, rho, lr = rest
+    solved = (alpha * X + U64 @ (coef * C[:, 0])[:, None]).astype(theta.dtype, copy=False)
+    u = c * solved[:, 0]  # the debias weight of the preconditioner
+    if rho is not None:  # np.clip(u, -rho, rho), in place: max then min round nothing
+        np.minimum(np.maximum(u, -rho, out=u), rho, out=u)
+    u *= lr  # lr * u: multiplication commutes exactly
+    return np.subtract(theta, u, out=u), mu
 
 
-def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where):
-    """Return ``(theta, state)`` after one Ginger step, for checked arguments (see module)."""
+def _finite_vector(C) -> bool:
+    """Whether the small float64 array ``C`` (``tau`` entries) is finite, as Python floats.
+
+    For ``tau`` entries this is several times faster than ``np.all(np.isfinite(C))``.
+    """
+    return all(map(math.isfinite, C.ravel().tolist()))
+
+
+def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where, kern=None):
+    """Return ``(theta, state)`` after one Ginger step, for checked arguments (see module).
+
+    ``factor`` is a checked ``(d, k)`` factor or None, and the curvature state has passed the
+    core's checks (:func:`fused`'s door), so the update runs unchecked
+    (:func:`pyginger.core.rank_update._update_checked_inputs`, with ``kern`` its kernels).
+    """
     count = state.count + 1
     (s,) = state.curvature
-    if factor is not None:  # Ginger.update for one block, without its loop over blocks
-        s = core.update(
-            s, factor, beta=p.beta, form=p.form, reorth_every=p.reorth_every,
-            overwrite_state=p.overwrite,
-        )  # fmt: skip
+    if factor is not None:  # Ginger.update for one block, as it calls pyginger.update
+        kern = _dispatch.kernels_for("update", None, np) if kern is None else kern
+        settings = (p.beta, p.form, kern, np, p.reorth_every, p.overwrite)
+        s = rank_update._update_checked_inputs(s, np.ascontiguousarray(factor), *settings)
     c = debias_weight(p.beta, s.step, p.debias)
     scaled = s if c == 1.0 else s._replace(damping=p.damping * c)  # as Ginger.solve does
     alpha, coef = woodbury._scale_and_weights(scaled, inverse=True)
@@ -111,15 +139,24 @@ def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where):
     return theta, GingerOptState(count, mu, (s,), state.size)
 
 
+def _check_curvature_state(where, p, s, factor) -> None:
+    """Check the block's Ginger state once, as the chain's update and solve would."""
+    _v.check_state(where, s)
+    if factor is not None and p.form == "inverse":
+        _vc.check_inverse_form_damping(where, s.damping)
+
+
 def fused(optimizer, preconditioner, lr, beta1, rho):
     """Return ``optimizer`` with a step that takes the fused path when it applies.
 
     ``optimizer`` is :func:`pyginger.optim.ginger`'s chain and ``preconditioner`` its
     :class:`~pyginger.optim.preconditioners.Ginger`; ``lr``, ``beta1`` and ``rho`` are its
-    checked settings. The door checks are the chain's.
+    checked settings. The door checks are the chain's, made once: the update and the solve
+    inside the step check nothing again.
     """
     chain_step, p = optimizer.step, preconditioner
     where = f"{optimizer.name}.step"
+    kern = _dispatch.kernels_for("update", None, np)
 
     def step(theta, grad, state, curvature=None):
         if p.blocks is not None or not _eligible(theta, state):
@@ -128,7 +165,8 @@ def fused(optimizer, preconditioner, lr, beta1, rho):
         grad = _vo.check_vector(where, "grad", grad, theta)
         _vo.check_state(where, state, GingerOptState, theta)
         curvature = p.check_curvature(where, curvature, theta)
-        return fused_update(p, lr, beta1, rho, theta, grad, state, curvature, where)
+        _check_curvature_state(where, p, state.curvature[0], curvature)
+        return fused_update(p, lr, beta1, rho, theta, grad, state, curvature, where, kern)
 
     step.__doc__ = chain_step.__doc__
     step.chain = chain_step  # the unfused step, for the benchmark's comparison

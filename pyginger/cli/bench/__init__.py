@@ -10,6 +10,8 @@ notebooks:
   :func:`scaling_ratios` (``scaling``), :func:`dense_crossover` (``crossover``),
   :func:`update_memory` (``memory``), on the timed chains of ``timing``.
 - :mod:`pyginger.cli.bench.mlp`: cost ratios on a small MLP.
+- :mod:`pyginger.cli.bench.step` (the optimizer step against its memory floor, and its fixed
+  cost in CPU time) and :mod:`pyginger.cli.bench.projection` (rank-``k`` projections).
 - The command itself: its options and run in ``command``, its printed sections in ``sections``,
   the verdicts on the performance targets in ``targets``.
 

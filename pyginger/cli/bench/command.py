@@ -214,7 +214,8 @@ def main_bench(argv=None) -> int:
     ``d`` and ``tau`` as fractions of the bandwidth; 3. linear scaling in ``d``; 4. crossover
     with dense Cholesky; 5. per-call overhead at ``d = 1000``; 6. extra memory per update;
     7. MLP cost ratios (when :mod:`pyginger.cli.bench.mlp` exists); 8. Ginger's optimizer
-    step against its memory floor (:mod:`pyginger.cli.bench.step`); then the targets. The
+    step against its memory floor (:mod:`pyginger.cli.bench.step`); 9. rank-``k`` projections
+    against a one-thread triad (:mod:`pyginger.cli.bench.projection`); then the targets. The
     default run takes several minutes; ``--quick`` well under one.
 
     Examples
@@ -238,6 +239,7 @@ def main_bench(argv=None) -> int:
     memory = sections.memory_section(plan)
     status = sections.mlp_section(plan)
     step = sections.step_section(plan, bandwidth)
+    projection = sections.projection_section(plan)
     sections.targets_section(plan, rows, ratios, bandwidth, gemm, memory, dense)
     tables = [
         ("triad", triad),
@@ -247,6 +249,7 @@ def main_bench(argv=None) -> int:
         ("dense", dense),
         ("memory", memory),
         ("step", step),
+        ("projection", projection),
     ]
     if args.output:
         _write_csv(args.output, tables)

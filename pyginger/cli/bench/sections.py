@@ -23,8 +23,16 @@ from pyginger.cli.bench.bandwidth import (
 )
 from pyginger.cli.bench.crossover import dense_crossover, format_crossover
 from pyginger.cli.bench.memory import format_memory, update_memory
+from pyginger.cli.bench.projection import bench_projection, format_projection_table
 from pyginger.cli.bench.scaling import format_overhead, format_scaling, scaling_ratios
-from pyginger.cli.bench.step import SLOPE_FROM_DIM, bench_step, format_step_table, step_lines
+from pyginger.cli.bench.step import (
+    SLOPE_FROM_DIM,
+    bench_step,
+    fixed_cost,
+    fixed_cost_lines,
+    format_step_table,
+    step_lines,
+)
 from pyginger.cli.bench.targets import SCALING_FROM_DIM, _cache_note, _targets
 from pyginger.cli.bench.update_solve import bench_update, format_update_table
 
@@ -284,6 +292,31 @@ def step_section(plan, bandwidth):
     slope_from = 10_000 if plan.quick else SLOPE_FROM_DIM  # quick: too few sizes from 1e5
     for line in step_lines(rows, min_dim=slope_from, big_dim=max(dims) if plan.quick else 10**6):
         _say(line)
+    _say(
+        "the fixed cost again in CPU time (one Numba and one OpenBLAS thread, best of "
+        "interleaved samples of consecutive calls; steadier than the wall clock under load):"
+    )
+    with thread_limits(numba=1, blas=1):
+        fixed = fixed_cost(min(1000, plan.max_dim), (4, 16), rounds=4 if plan.quick else 10)
+    for line in fixed_cost_lines(fixed):
+        _say(line)
+    return rows
+
+
+def projection_section(plan):
+    """Section 9: rank-k projections ``[U^T F, F^T F]`` against the bandwidth; return the rows."""
+    dim = min(100_000 if plan.quick else 1_000_000, plan.max_dim)
+    _section("9. Rank-k projection [U^T F, F^T F] (the update's first pass), tau = 16", plan)
+    _say(
+        "one thread, CPU time, best of interleaved samples; GB/s = bytes of U and F over the "
+        "time; path = what the update runs (tiles: row tiles in cache through BLAS); loop = the "
+        "loop kernel alone; DGEMM = U.T @ F and F.T @ F over all rows; % triad = path over a "
+        "one-thread triad timed alike (target >= 60% for k <= 16)"
+    )
+    ks = (2, 4, 8, 16, 32, 64, 128)
+    with thread_limits(numba=1, blas=1):
+        rows = bench_projection(dim, 16, ks, repeats=3 if plan.quick else 5)
+    _say(format_projection_table(rows))
     return rows
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import itertools
 import math
+import time
 
 import numpy as np
 
@@ -29,6 +30,8 @@ __all__ = [
     "dtype_ratios",
     "format_step_table",
     "step_lines",
+    "fixed_cost",
+    "fixed_cost_lines",
 ]
 
 #: The log-log slope of the step's time in ``d`` is fitted from this ``d`` up (below it the
@@ -237,3 +240,67 @@ def step_lines(rows, *, min_dim=SLOPE_FROM_DIM, big_dim=1_000_000):
             f"({slowest['dtype']}, d = {slowest['dim']}, tau = {slowest['rank']}; target <= 1.3)"
         )
     return lines
+
+
+def fixed_cost(
+    dim=1000, ranks=(4, 16), *, dtypes=("float64", "float32"), rounds=10, calls=200, seed=0
+):  # fmt: skip
+    """Time the step, its chain and the update alone at small ``d`` in CPU time, interleaved.
+
+    CPU time (``time.process_time``) leaves out the time the process waits for a core, so on a
+    shared machine it is steadier than the wall clock; run it with one Numba and one OpenBLAS
+    thread. Each sample is ``calls`` consecutive calls; the best of ``rounds`` is kept.
+
+    Returns
+    -------
+    list of dict
+        Per ``(dtype, tau)``: ``dim``, ``{step,chain,update}_s`` (seconds per call), ``ratio``
+        (step over update: the fixed cost, target at most 1.5) and ``chain_ratio``.
+
+    Examples
+    --------
+    >>> row = fixed_cost(300, (4,), dtypes=("float64",), rounds=2, calls=3)[0]
+    >>> sorted(row)
+    ['chain_ratio', 'chain_s', 'dim', 'dtype', 'rank', 'ratio', 'step_s', 'update_s']
+    """
+    rows = []
+    for dtype, rank in itertools.product(dtypes, ranks):
+        dt = np.dtype(dtype)
+        steps, states = _chains(int(dim), int(rank), dt, seed)
+        rng = np.random.default_rng(seed + 2)
+        factors = [rng.standard_normal(dim).astype(dt) for _ in range(16)]
+        best = {name: float("inf") for name in ("step", "chain", "update")}
+        for r in range(rounds + 1):  # round 0 warms up (compiles) and is not kept
+            for name in best if r % 2 == 0 else list(best)[::-1]:
+                step, st = steps[name], states[name]
+                start = time.process_time()
+                for i in range(calls):
+                    st = step(st, factors[i % 16])
+                elapsed = (time.process_time() - start) / calls
+                states[name] = st
+                best[name] = min(best[name], elapsed) if r else best[name]
+        row = {"dtype": dt.name, "dim": int(dim), "rank": int(rank)}
+        row.update({f"{name}_s": t for name, t in best.items()})
+        row["ratio"] = best["step"] / best["update"]
+        row["chain_ratio"] = best["chain"] / best["update"]
+        rows.append(row)
+    return rows
+
+
+def fixed_cost_lines(rows):
+    """Return one printed line per :func:`fixed_cost` row.
+
+    Examples
+    --------
+    >>> row = {"dtype": "float64", "dim": 1000, "rank": 4, "step_s": 1.4e-4, "chain_s": 2e-4,
+    ...        "update_s": 1e-4, "ratio": 1.4, "chain_ratio": 2.0}
+    >>> print(fixed_cost_lines([row])[0].split("; ")[1])
+    step / update = 1.40 (target <= 1.5), chain / update = 2.00
+    """
+    return [
+        f"fixed cost, CPU time, {r['dtype']}, d = {r['dim']}, tau = {r['rank']}: step "
+        f"{_fmt_time(r['step_s']).strip()}, chain {_fmt_time(r['chain_s']).strip()}, update "
+        f"{_fmt_time(r['update_s']).strip()}; step / update = {r['ratio']:.2f} (target <= 1.5), "
+        f"chain / update = {r['chain_ratio']:.2f}"
+        for r in rows
+    ]
