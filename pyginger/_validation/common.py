@@ -128,8 +128,10 @@ def check_float_dtype(func: str, name: str, dtype) -> np.dtype:
     return dt
 
 
-def check_state(func: str, state) -> None:
+def check_state(func: str, state, name: str = "state") -> None:
     """Check that ``state`` is a :class:`pyginger.GingerState` with values it can represent.
+
+    ``name`` is how messages call it (e.g. ``"state.curvature[0]"`` inside an optimizer state).
 
     Cheap checks, ``O(tau)``: shapes and dtypes of ``U`` and ``sigma``, a normal positive
     damping, a count ``>= 0``, ``sigma`` finite, ``>= 0`` and sorted in descending order, and
@@ -139,19 +141,19 @@ def check_state(func: str, state) -> None:
     fields = ("U", "sigma", "damping", "step", *CERTIFICATE_FIELDS)
     if not all(hasattr(state, f) for f in fields):
         raise TypeError(
-            f"{func}: state must be a GingerState (from pyginger.init), got {type(state).__name__}"
+            f"{func}: {name} must be a GingerState (from pyginger.init), got {type(state).__name__}"
         )
     from pyginger._backend import to_host
 
     U, sigma = state.U, state.sigma
     if getattr(U, "ndim", None) != 2 or getattr(sigma, "shape", None) != (U.shape[1],):
         raise ValueError(
-            f"{func}: state.U must be (d, tau) and state.sigma (tau,), got shapes "
+            f"{func}: {name}.U must be (d, tau) and {name}.sigma (tau,), got shapes "
             f"{getattr(U, 'shape', None)} and {getattr(sigma, 'shape', None)}"
         )
     if sigma.dtype != U.dtype or not _is_float32_or_64(U):
         raise ValueError(
-            f"{func}: state.U and state.sigma must share a float32/float64 dtype, got "
+            f"{func}: {name}.U and {name}.sigma must share a float32/float64 dtype, got "
             f"{_dtype_name(U.dtype)} and {_dtype_name(sigma.dtype)}"
         )
     damping, step = state.damping, state.step
@@ -160,25 +162,25 @@ def check_state(func: str, state) -> None:
         (type(damping) is float or isinstance(damping, numbers.Real))
         and _TINY <= damping < math.inf
     ):
-        raise ValueError(f"{func}: state.damping must be finite and > 0, got {damping!r}")
+        raise ValueError(f"{func}: {name}.damping must be finite and > 0, got {damping!r}")
     integral = type(step) is int or (
         not isinstance(step, bool) and isinstance(step, numbers.Integral)
     )
     if not integral or step < 0:
-        raise ValueError(f"{func}: state.step must be an integer >= 0, got {step!r}")
+        raise ValueError(f"{func}: {name}.step must be an integer >= 0, got {step!r}")
     # Sorted descending with a last entry >= 0 means every entry is >= 0; NaN fails a comparison.
     # Python floats: for tau values this is several times faster than NumPy reductions.
     s = to_host(sigma).tolist()
     if not (math.isfinite(s[0]) and s[-1] >= 0 and all(a >= b for a, b in itertools.pairwise(s))):
         raise ValueError(
-            f"{func}: state.sigma must be finite, >= 0 and sorted in descending order, got {s}"
+            f"{func}: {name}.sigma must be finite, >= 0 and sorted in descending order, got {s}"
         )
-    for name in CERTIFICATE_FIELDS:
-        x = getattr(state, name)
+    for field in CERTIFICATE_FIELDS:
+        x = getattr(state, field)
         # NaN (unknown) passes "x < 0"; inf is a true, if empty, upper bound.
         real = type(x) is float or (not isinstance(x, bool) and isinstance(x, numbers.Real))
         if not real or x < 0:
-            raise ValueError(f"{func}: state.{name} must be a real number >= 0 or NaN, got {x!r}")
+            raise ValueError(f"{func}: {name}.{field} must be a real number >= 0 or NaN, got {x!r}")
 
 
 #: The fields of a Ginger state that carry its truncation certificate (pyginger.core.certificate).

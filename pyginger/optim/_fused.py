@@ -141,7 +141,7 @@ def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where, kern=None
 
 def _check_curvature_state(where, p, s, factor) -> None:
     """Check the block's Ginger state once, as the chain's update and solve would."""
-    _v.check_state(where, s)
+    _v.check_state(where, s, name="state.curvature[0]")
     if factor is not None and p.form == "inverse":
         _vc.check_inverse_form_damping(where, s.damping)
 
