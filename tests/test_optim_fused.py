@@ -171,7 +171,8 @@ def test_fused_step_checks_the_curvature_state_once_at_its_door(monkeypatch, thr
     (block,) = state.curvature
     bad = state._replace(curvature=(block._replace(sigma=np.array([1.0, 2.0])),))
     for factor in (np.ones(50), None):
-        with pytest.raises(ValueError, match=r"ginger.step: state.curvature\[0\].sigma must be finite, >= 0"):
+        message = r"ginger.step: state.curvature\[0\].sigma must be finite, >= 0"
+        with pytest.raises(ValueError, match=message):
             opt.step(theta, np.ones(50), bad, factor)
     inverse = optim.ginger(rank=2, form="inverse", damping=1.0)
     tiny = state._replace(curvature=(block._replace(damping=1e-300),))
