@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 __all__ = ["ema_ggn", "diag_ggn", "kfac", "qng"]
 
 
+def _common_config(lr, beta1, beta2, damping, rho, debias) -> dict:
+    """Return the hyper-parameters every curvature EMA method records, in their usual order."""
+    return {"lr": lr, "beta1": beta1, "beta2": beta2, "damping": damping, "rho": rho,
+            "debias": debias}  # fmt: skip
+
+
 def ema_ggn(
     lr: float | Callable[[int], float] = 0.1,
     *,
@@ -83,12 +89,7 @@ def ema_ggn(
     blocks = _vo.check_blocks("ema_ggn", blocks)
     p = DenseGGN(damping, beta2, debias=debias, blocks=blocks)
     config = {
-        "lr": lr,
-        "beta1": beta1,
-        "beta2": beta2,
-        "damping": damping,
-        "rho": rho,
-        "debias": debias,
+        **_common_config(lr, beta1, beta2, damping, rho, debias),
         "blocks": _blocks_config(blocks),
     }
     chained = _chain_preconditioned(p, lr, beta1, rho)
@@ -146,12 +147,7 @@ def diag_ggn(
     lr, beta1, beta2, damping, rho, debias = common
     p = DiagonalGGN(damping, beta2, debias=debias)
     config = {
-        "lr": lr,
-        "beta1": beta1,
-        "beta2": beta2,
-        "damping": damping,
-        "rho": rho,
-        "debias": debias,
+        **_common_config(lr, beta1, beta2, damping, rho, debias),
     }
     chained = _chain_preconditioned(p, lr, beta1, rho)
     return as_optimizer("diag_ggn", chained, needs=p.needs, config=config, state_type=DiagGGNState)
@@ -234,12 +230,7 @@ def kfac(
     p = KFAC(shapes, damping, beta2, debias=debias)
     config = {
         "layers": [list(s) for s in shapes],
-        "lr": lr,
-        "beta1": beta1,
-        "beta2": beta2,
-        "damping": damping,
-        "rho": rho,
-        "debias": debias,
+        **_common_config(lr, beta1, beta2, damping, rho, debias),
     }
     chained = _chain_preconditioned(p, lr, beta1, rho)
     return as_optimizer("kfac", chained, needs=p.needs, config=config, state_type=KFACState)
