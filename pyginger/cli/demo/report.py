@@ -70,6 +70,13 @@ does.
 """
 
 
+def _table(rows, columns) -> str:
+    """Format ``rows`` with ``columns``: ``key -> (header, format spec)``, in display order."""
+    headers = [header for header, _ in columns.values()]
+    formats = {key: spec for key, (_, spec) in columns.items()}
+    return format_table(rows, list(columns), headers, formats)
+
+
 def _angle_table(rows) -> str:
     """Return the three-line table (tau, max angle, residual / gap) under section 1."""
     rows = [r for r in rows if r["form"] == "curvature"]
@@ -118,14 +125,7 @@ def section_inverse(args) -> list:
         "missed_curvature": ("missed curv.", ".1e"),
         "us_per_update": ("us/update", ".1f"),
     }
-    print(
-        format_table(
-            rows,
-            list(columns),
-            [header for header, _ in columns.values()],
-            {key: spec for key, (_, spec) in columns.items()},
-        )
-    )
+    print(_table(rows, columns))
     print(_INVERSE_LEGEND.format(angle_table=_angle_table(rows)), flush=True)
     return rows
 
@@ -201,13 +201,6 @@ def section_reference(args) -> list:
         "err_inv": ("err(G^-1)", ""),
         "angles": ("step angle", ""),
     }
-    print(
-        format_table(
-            rows,
-            list(columns),
-            [header for header, _ in columns.values()],
-            {key: spec for key, (_, spec) in columns.items()},
-        )
-    )
+    print(_table(rows, columns))
     print(_REFERENCE_LEGEND, flush=True)
     return rows
