@@ -41,6 +41,9 @@ MAX_PROJECT_RANK = 16
 #: Up to this ``tau`` the projection keeps two sets of sums, for even and odd rows.
 TWO_SUMS_MAX_RANK = 4
 
+#: Chains of the step's dot product ``U[i] @ a`` from this ``tau`` on (one below it).
+DOT_CHAINS = {1: 1, 5: 2, 9: 4}
+
 _HEADER = '''"""Unrolled kernels for a rank-one factor and small ``tau``: GENERATED CODE.
 
 Written by ``python -m pyginger.core._codegen`` (see there for why); do not edit by hand.
@@ -57,6 +60,16 @@ chains, over the even and the odd entries of ``[U[i], q[i]]``, added at the end.
 ``x^T x`` to ``acc[T]`` (sums in float64 whatever the storage dtype), for ``tau <=
 {max_project_rank}``.
 
+The optimizer step's two passes (:mod:`pyginger.optim._fused`), for the ``tau`` of a generated
+rotation: ``step_project_rows_T(U, x, m, g, b1, a1, lo, hi, acc)`` adds what
+``project_rows_T`` adds and, for the new momentum ``y = b1 m + a1 g`` (computed, not
+written), ``U^T y`` to ``acc[T+1:2T+1]`` and ``x^T y`` to ``acc[2T+1]``;
+``step_rows_T(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi)`` (and
+``step_rows_inplace_T``, without ``out``) writes the rotation as ``rows_T`` does and, from the
+same row read, the step: ``mo[i] = y[i]`` and ``to[i]``, the new parameter, from ``t[i]`` and
+the solve's row ``alpha y[i] / c1 + U[i] @ a[:T] + q[i] a[T]`` (``p`` holds the scalars, see
+:func:`pyginger.core._kernels_step.finish_element`).
+
 Every kernel works on a row range and releases the GIL, so that
 :mod:`pyginger.core._kernels` runs it
 on several row blocks at once from its thread pool.
@@ -66,6 +79,7 @@ import numpy as np
 from numba import uint64
 
 from pyginger._backend import jit
+from pyginger.core._kernels_step import STEP_CHUNK, ema_element, finish_element, finish_rows
 
 # Compiled on first call, for the tau in use only, and cached on disk (_backend.jit).
 _OPTS = {{"nogil": True, "fastmath": {{"contract"}}, "error_model": "numpy"}}
@@ -160,6 +174,122 @@ def _project_rows(tau: int) -> list[str]:
     return lines
 
 
+def _step_project_rows(tau: int) -> list[str]:
+    """Return the step's first pass: :func:`_project_rows`'s sums and those of the new momentum.
+
+    The sums of ``U^T x`` and ``x^T x`` are written as in :func:`_project_rows` (the same
+    statements, so the same roundings); ``y`` is the momentum ``b1 m + a1 g``, rounded to the
+    storage dtype as :func:`~pyginger.core._kernels_step.ema_element` rounds it.
+    """
+    lines = _project_rows(tau)
+    sets = 2 if tau <= TWO_SUMS_MAX_RANK else 1
+    head = f"def step_project_rows_{tau}(U, x, m, g, b1, a1, lo, hi, acc):"
+    out = []
+    for line in lines:
+        if line.startswith(f"def project_rows_{tau}("):
+            out.append(f"{head}  # pragma: no cover")
+            continue
+        out.append(line)
+        if line == "    xf = x.ravel()":
+            out += ["    mf = m.ravel()", "    gf = g.ravel()"]
+            out += [f"    t{s}_{j} = 0.0" for s in range(sets) for j in range(tau + 1)]
+        match = line.strip().startswith("x") and "= np.float64(xf[" in line
+        if match:  # after each row's x: its momentum, then the momentum's sums
+            pad = line[: len(line) - len(line.lstrip())]
+            name = line.strip().split(" ")[0]  # x0 or x1
+            s = name[1:]
+            row = line.split("xf[", 1)[1].rsplit("])", 1)[0]
+            out.append(f"{pad}y{s} = np.float64(ema_element(b1, mf[{row}], a1, gf[{row}]))")
+            out += [f"{pad}t{s}_{j} += Uf[k{s} + uint64({j})] * y{s}" for j in range(tau)]
+            out.append(f"{pad}t{s}_{tau} += x{s} * y{s}")
+    for j in range(tau + 1):
+        terms = [f"acc[{tau + 1 + j}]"] + [f"t{s}_{j}" for s in range(sets)]
+        out += _assign(f"acc[{tau + 1 + j}]", terms, indent=4)
+    return out
+
+
+def _dot_chains(tau: int) -> int:
+    return max(n for start, n in DOT_CHAINS.items() if tau >= start)
+
+
+def _dot_rows(tau: int) -> list[str]:
+    """Return ``dot_rows_T``: ``dots[i - lo] = U[i] @ a[:T] + q[i] a[T]`` for rows ``lo:hi``."""
+    lines = [
+        "",
+        "",
+        "@jit(**_OPTS)",
+        f"def dot_rows_{tau}(U, q, a, lo, hi, dots):  # pragma: no cover - compiled",
+        "    Uf = U.ravel()",
+        "    qf = q.ravel()",
+    ]
+    lines += [f"    w{j} = a[{j}]" for j in range(tau + 1)]
+    lines += [
+        "    for i in range(uint64(lo), uint64(hi)):",
+        f"        k = i * uint64({tau})",
+    ]
+    terms = [f"Uf[k + uint64({j})] * w{j}" for j in range(tau)] + [f"qf[i] * w{tau}"]
+    chains = _dot_chains(tau)
+    names = [f"d{c}" for c in range(chains)]
+    for c, name in enumerate(names):
+        lines += _assign(name, terms[c::chains])
+    lines.append(f"        dots[i - uint64(lo)] = {' + '.join(names)}")
+    return lines
+
+
+def _step_rows(tau: int, in_place: bool) -> list[str]:
+    """Return the step's second pass: the rotation and, from the same row read, the rest.
+
+    The solve's row uses the old row, ``U_new[i] @ w = U[i] @ (A w) + q[i] (B w)``, with
+    ``a = [A w, B w]`` computed once, so it needs no read of the new row. For ``tau <=``
+    :data:`MAX_RANK` the row loop is split into chunks of rows, and per chunk three loops of
+    their own (``dot_rows_T``, :func:`~pyginger.core._kernels_step.finish_rows`, ``rows_T``)
+    while the chunk is in cache: as one loop, LLVM no longer vectorizes the rotation over rows.
+    The column template (larger ``tau``) is vectorized over the row's columns, not over rows,
+    and takes the solve's row and the element-wise work in its row loop.
+    """
+    if in_place:
+        head = f"def step_rows_inplace_{tau}(U, A, q, B, a, m, mo, g, t, to, p, lo, hi):"
+        rotate = f"rows_inplace_{tau}(U, A, q, B, start, stop)"
+    else:
+        head = f"def step_rows_{tau}(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi):"
+        rotate = f"rows_{tau}(U, A, q, B, out, start, stop)"
+    if tau > MAX_RANK:
+        return _step_rows_columns(tau, in_place, head)
+    return [
+        "",
+        "",
+        "@jit(**_OPTS)",
+        f"{head}  # pragma: no cover",
+        "    dots = np.empty(STEP_CHUNK)",
+        "    start = uint64(lo)",
+        "    while start < uint64(hi):",
+        "        stop = min(start + uint64(STEP_CHUNK), uint64(hi))",
+        f"        dot_rows_{tau}(U, q, a, start, stop, dots)",
+        "        finish_rows(m, mo, g, t, to, dots, p, start, stop)",
+        f"        {rotate}",
+        "        start = stop",
+    ]
+
+
+def _step_rows_columns(tau: int, in_place: bool, head: str) -> list[str]:
+    """Return :func:`_rows_columns` with the solve's row and the step's rest in its row loop."""
+    out = []
+    for line in _rows_columns(tau, in_place):
+        if line.startswith("def "):
+            line = f"{head}  # pragma: no cover"
+        out.append(line)
+        if line == "    qf = q.ravel()":
+            out += [f"    w{j} = a[{j}]" for j in range(tau + 1)]
+        if line == "        x = qf[i]":
+            terms = [f"u{j} * w{j}" for j in range(tau)] + [f"x * w{tau}"]
+            chains = _dot_chains(tau)
+            names = [f"d{c}" for c in range(chains)]
+            for c, name in enumerate(names):
+                out += _assign(name, terms[c::chains])
+            out.append(f"        finish_element(i, m, mo, g, t, to, {' + '.join(names)}, p)")
+    return out
+
+
 def source() -> str:
     """Return the text of :mod:`pyginger.core._unrolled`."""
     header = _HEADER.format(
@@ -172,6 +302,10 @@ def source() -> str:
         lines += _rows_columns(tau, False) + _rows_columns(tau, True)
     for tau in range(1, MAX_PROJECT_RANK + 1):
         lines += _project_rows(tau)
+    step_ranks = [*range(1, MAX_RANK + 1), *COLUMN_RANKS]
+    for tau in step_ranks:
+        lines += _step_project_rows(tau) + (_dot_rows(tau) if tau <= MAX_RANK else [])
+        lines += _step_rows(tau, False) + _step_rows(tau, True)
     lines += [
         "",
         "",
@@ -188,6 +322,16 @@ def source() -> str:
         "PROJECT_KERNELS = {",
     ]
     lines += [f"    {t}: project_rows_{t}," for t in range(1, MAX_PROJECT_RANK + 1)]
+    lines += [
+        "}",
+        "",
+        "#: ``tau`` -> (step_project_rows, step_rows, step_rows_inplace) for that ``tau``.",
+        "STEP_KERNELS = {",
+    ]
+    lines += [
+        f"    {t}: (step_project_rows_{t}, step_rows_{t}, step_rows_inplace_{t}),"
+        for t in step_ranks
+    ]
     lines += ["}", ""]
     return "\n".join(lines)
 

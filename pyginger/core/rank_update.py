@@ -97,34 +97,42 @@ def _eigen_update(kern, xp, U, weights, F, middle, out=None):
       zero factor): ``P`` formed explicitly, orthogonalized twice when cancellation is large
       ("twice is enough"), directions of negligible size dropped.
     """
-    d, tau = U.shape
-    k = F.shape[1]
     with _dispatch.quiet_products():
         C, FtF = kern.project_gram(U, F)
     C, FtF = kern.small_out(C), kern.small_out(FtF)
     _v.require_finite_product("update", "factor", FtF)  # before anything is written
+    plan = _two_pass_plan(C, FtF, middle, weights)
+    if plan is not None:
+        A, W, lam, dropped = plan
+        U_new = _dispatch.rotate(kern, U, A, F, W, out)
+        return U_new, np.maximum(lam, 0.0), dropped
+    return _three_pass(kern, xp, U, weights, F, middle, C, out)
+
+
+def _two_pass_plan(C, FtF, middle, weights):
+    """Return ``(A, W, lam, dropped)`` of the two-pass update, or None where it does not apply.
+
+    From ``C = U^T F`` and ``F^T F`` (float64): the new ``U`` is ``U A + F W``, with the new
+    eigenvalues ``lam`` and the ones the truncation drops (see :func:`_eigen_update`). None
+    when the residual keeps less than :data:`GRAM_MIN` of the factor's squared norm.
+    """
+    tau, k = C.shape
     S = FtF - C.T @ C
     if k == 1:
-        f2 = float(FtF[0, 0])
-        s2 = float(S[0, 0])
-        if s2 > GRAM_MIN * f2:
-            s = np.sqrt(s2)
-            _instrument.record("two-pass")
-            lam, V, dropped = _small_problem(C, np.array([[s]]), middle, weights, tau)
-            W = V[tau:] / s  # (1, tau)
-            U_new = _dispatch.rotate(kern, U, V[:tau] - C @ W, F, W, out)
-            return U_new, np.maximum(lam, 0.0), dropped
+        if not float(S[0, 0]) > GRAM_MIN * float(FtF[0, 0]):
+            return None
+        s = np.sqrt(S[:1, :1])
+        R, scale = s, lambda V: V / s  # as W = V_bottom / s, rounded once
     else:
         s2, Z = np.linalg.eigh((S + S.T) / 2)
-        if s2[0] > GRAM_MIN * np.linalg.eigvalsh(FtF)[-1]:
-            s = np.sqrt(s2)
-            _instrument.record("two-pass")
-            lam, V, dropped = _small_problem(C, s[:, None] * Z.T, middle, weights, tau)
-            W = (Z / s) @ V[tau:]  # (k, tau)
-            U_new = _dispatch.rotate(kern, U, V[:tau] - C @ W, F, W, out)
-            return U_new, np.maximum(lam, 0.0), dropped
-
-    return _three_pass(kern, xp, U, weights, F, middle, C, out)
+        if not s2[0] > GRAM_MIN * np.linalg.eigvalsh(FtF)[-1]:
+            return None
+        s = np.sqrt(s2)
+        R, scale = s[:, None] * Z.T, lambda V: (Z / s) @ V
+    _instrument.record("two-pass")
+    lam, V, dropped = _small_problem(C, R, middle, weights, tau)
+    W = scale(V[tau:])  # (k, tau): F W are the new directions' part of the new U
+    return V[:tau] - C @ W, W, lam, dropped
 
 
 def _three_pass(kern, xp, U, weights, F, middle, C, out):
@@ -347,11 +355,20 @@ def _update_checked_inputs(state, F, beta, form, kern, xp, reorth_every, overwri
         # re-orthonormalize it in place when the library allows.
         in_place = U_new if _backend.is_writeable(U_new) else None
         U_new, sigma_new = _state._reorthonormalize(kern, xp, U_new, sigma_new, out=in_place)
+    return _advanced(state, U_new, sigma_new, dropped, beta)
+
+
+def _advanced(state, U_new, sigma_new, dropped, beta):
+    """Return the state after one update of ``state``: ``U_new``, ``sigma_new``, one more step.
+
+    ``sigma_new`` is a float64 host array; the certificate advances by ``dropped`` (the
+    eigenvalues the truncation dropped, or None: unknown).
+    """
     return GingerState(
         U=U_new,
         sigma=_backend.from_host(sigma_new, U_new),
-        damping=gamma,
-        step=step,
+        damping=state.damping,
+        step=state.step + 1,
         **_certificate.advance(state, beta, dropped),
     )
 

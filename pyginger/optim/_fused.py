@@ -1,23 +1,32 @@
-r"""Ginger's optimizer step with its element-wise work fused into two passes, for large ``d``.
+r"""Ginger's optimizer step with its element-wise work fused into the kernels' passes (large d).
 
 :func:`pyginger.optim.ginger` chains momentum, bias correction, the preconditioner, clipping and
 the learning rate (:mod:`pyginger.optim.transforms`); run as NumPy expressions, each link reads
 and writes ``d``-vectors and allocates temporaries, which at ``d = 10^6`` cost as much as the
 update and the solve together. :func:`fused` gives the optimizer a step that computes the same
-numbers with the kernels of :mod:`pyginger.core._kernels_step`:
+numbers in fewer passes over memory.
 
-1. the curvature update (:func:`pyginger.update`'s body, as
-   :class:`~pyginger.optim.preconditioners.Ginger` calls it, without its door checks: the
-   step's door has made them, once);
-2. the momentum, in one pass (in place when the state is given up, ``overwrite_state``);
-3. the projection :math:`U^\top m` (the core's projection kernel), divided by :math:`c_1`;
-4. one pass for the rest: :math:`\hat m = m / c_1`, the solve's last pass, the debias weight,
-   clipping, the learning rate and :math:`\theta - u`.
+For a rank-one factor in the curvature form (the default), with a generated rotation for the
+``tau`` in use (:data:`pyginger.core._unrolled.STEP_KERNELS`), the step makes two passes over
+``U``, the least an update can make (:func:`_two_pass`):
+
+1. the update's projection ``[U^T f, f^T f]`` and, with it, ``[U^T y, f^T y]`` for the new
+   momentum ``y`` (computed row by row, not yet written);
+2. the small eigenproblem, then one pass that rotates ``U`` and, from the same rows, computes
+   the solve's row (``U_new w = U (A w) + f (B w)``: no read of the new ``U``), the momentum,
+   the debias weight, the clip, the learning rate and the new parameters.
+
+Otherwise (a rank-``k`` factor, the inverse form, a step that re-orthonormalizes ``U``, a factor
+nearly inside ``span(U)``) it makes four passes with the kernels of
+:mod:`pyginger.core._kernels_step`: the update (as
+:class:`~pyginger.optim.preconditioners.Ginger` calls it, without its door checks), the
+momentum, the projection ``U^T m``, and one pass for the rest.
 
 It is taken when the kernels would run compiled (``U`` of at least :data:`FUSED_MIN_BYTES`),
 with one block and NumPy arrays; otherwise, and for any input the door checks would refuse, the
-chain runs. The element-wise results round as the chain's do; the sums over ``tau`` and ``d``
-run in another order (to float64 rounding), as the core's compiled kernels already do.
+chain runs. The element-wise results round as the chain's do and the new ``U`` equals the
+chain's; the solve's sums run in another order (to float64 rounding, plus in two passes the
+rounding of ``U_new`` to the storage dtype, which the chain's solve reads and this one does not).
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import math
 
 import numpy as np
 
+from pyginger import _backend
 from pyginger import _validation as _v
 from pyginger._validation import core as _vc
 from pyginger._validation import optimizers as _vo
@@ -112,6 +122,73 @@ def _finite_vector(C) -> bool:
     return all(map(math.isfinite, C.ravel().tolist()))
 
 
+def _two_pass_kernels(p, s, F):
+    """Return the generated kernels of :func:`_two_pass` for this step, or None if it can't run."""
+    if F is None or F.shape[1] != 1 or p.form != "curvature" or _kernels() is None:
+        return None
+    if s.U.nbytes < _dispatch._kernels.COMPILED_MIN_BYTES:
+        return None  # the update's projection is NumPy's there: its sums would differ
+    if p.reorth_every is not None and (s.step + 1) % p.reorth_every == 0:
+        return None  # this update re-orthonormalizes the new U: the solve must read it
+    from pyginger.core import _unrolled  # compiled kernels only: Numba is there
+
+    return _unrolled.STEP_KERNELS.get(s.U.shape[1])
+
+
+def _project_both(project_rows, U, F, state, grad, b1, a1):
+    """Return the first pass's sums ``[U^T f, f^T f, U^T y, f^T y]`` (``y``: the new momentum)."""
+    kern = _dispatch._kernels
+    nblocks, tau = kern._blocks(U), U.shape[1]
+    parts = np.zeros((nblocks, 2 * tau + 2))
+    task = lambda b, lo, hi: project_rows(U, F, state.mu, grad, b1, a1, lo, hi, parts[b])  # noqa: E731
+    kern._run(nblocks, U.shape[0], task)
+    return parts.sum(axis=0)  # over the blocks in order, as the core's projection sums them
+
+
+def _two_pass(kernels, p, s, state, F, grad, theta, into, beta1, c1, rest):
+    """Return ``(theta, mu, curvature state)`` after the step in two passes over ``U``.
+
+    None, having written nothing, when the update needs its three-pass algorithm (the factor
+    nearly inside ``span(U)``): the caller then takes the four-pass path.
+    """
+    project_rows, rows, rows_inplace = kernels
+    U = _dispatch.contiguous(s.U, np)
+    tau, dt = U.shape[1], U.dtype
+    b1, a1 = dt.type(beta1), dt.type(1.0 - beta1)  # as NumPy rounds them next to the vectors
+    acc = _project_both(project_rows, U, F, state, grad, b1, a1)
+    C, FtF = acc[:tau, None], acc[tau : tau + 1, None]
+    _v.require_finite_product("update", "factor", FtF)  # as the update checks, before writing
+    sigma = _backend.to_host(s.sigma)  # in its dtype, as the update reads it
+    plan = rank_update._two_pass_plan(C, FtF, (1.0 - p.beta) * np.eye(1), p.beta * sigma)
+    if plan is None:
+        return None
+    A, W, lam, dropped = plan
+    out = U if (p.overwrite and U.flags.writeable) else np.empty_like(U)
+    new = rank_update._advanced(s, out, np.maximum(lam, 0.0), dropped, p.beta)
+    c, rho, lr = rest
+    scaled = new if c == 1.0 else new._replace(damping=p.damping * c)  # as Ginger.solve does
+    alpha, coef = woodbury._scale_and_weights(scaled, inverse=True)
+    Um = (A.T @ acc[tau + 1 : 2 * tau + 1] + W.T @ acc[2 * tau + 1 :]) / c1  # U_new^T m-hat
+    _v.require_finite_product("solve", "v", Um)  # as the chain's solve would
+    w = coef * Um
+    a = np.concatenate((A @ w, W @ w))  # U_new w = U (A w) + f (B w)
+    mu = state.mu if into else np.empty_like(state.mu)
+    to = np.empty_like(theta)
+    clip = rho is not None
+    params = (b1, a1, float(alpha), dt.type(c1), dt.type(c), dt.type(rho if clip else 0.0))
+    params += (clip, dt.type(lr))  # see _kernels_step.finish_element
+    A, W = np.ascontiguousarray(A), np.ascontiguousarray(W)
+    vectors = (a, state.mu, mu, grad, theta, to, params)
+    kern = _dispatch._kernels
+    nblocks = kern._blocks(U, 2 * U.size * (tau + 1))
+    if out is U:
+        task = lambda b, lo, hi: rows_inplace(U, A, F, W, *vectors, lo, hi)  # noqa: E731
+    else:
+        task = lambda b, lo, hi: rows(U, A, F, W, out, *vectors, lo, hi)  # noqa: E731
+    kern._run(nblocks, U.shape[0], task)
+    return to, mu, new
+
+
 def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where, kern=None):
     """Return ``(theta, state)`` after one Ginger step, for checked arguments (see module).
 
@@ -121,6 +198,16 @@ def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where, kern=None
     """
     count = state.count + 1
     (s,) = state.curvature
+    c1, lr_t = 1.0 - beta1**count, _vo.lr_at(where, lr, count)
+    into = p.overwrite and state.mu.flags.writeable
+    kernels = _two_pass_kernels(p, s, factor) if s.U.nbytes >= FUSED_MIN_BYTES else None
+    if kernels is not None:
+        rest = (debias_weight(p.beta, s.step + 1, p.debias), rho, lr_t)
+        F = np.ascontiguousarray(factor)
+        done = _two_pass(kernels, p, s, state, F, grad, theta, into, beta1, c1, rest)
+        if done is not None:
+            theta, mu, s = done
+            return theta, GingerOptState(count, mu, (s,), state.size)
     if factor is not None:  # Ginger.update for one block, as it calls pyginger.update
         kern = _dispatch.kernels_for("update", None, np) if kern is None else kern
         settings = (p.beta, p.form, kern, np, p.reorth_every, p.overwrite)
@@ -128,10 +215,8 @@ def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where, kern=None
     c = debias_weight(p.beta, s.step, p.debias)
     scaled = s if c == 1.0 else s._replace(damping=p.damping * c)  # as Ginger.solve does
     alpha, coef = woodbury._scale_and_weights(scaled, inverse=True)
-    c1 = 1.0 - beta1**count
-    rest = (c, rho, _vo.lr_at(where, lr, count))
+    rest = (c, rho, lr_t)
     if s.U.nbytes >= FUSED_MIN_BYTES and _kernels() is not None:
-        into = p.overwrite and state.mu.flags.writeable
         args = (s, state.mu, grad, theta, into, beta1, c1, alpha, coef, rest)
         theta, mu = _compiled(*args)
     else:

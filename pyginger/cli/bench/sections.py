@@ -279,7 +279,8 @@ def step_section(plan, bandwidth):
         "at the yardstick bandwidth over the step's"
     )
     _say(
-        "step = optim.ginger(overwrite_state=True).step (fused from U of 128 KiB); chain = the "
+        "step = optim.ginger(overwrite_state=True).step (fused from U of 128 KiB: two passes "
+        "over U for a rank-one factor and a generated tau, else four); chain = the "
         "same step through its chain of transforms; update, solve = the core's alone; best of "
         "the interleaved samples; spread = median / best of the step (above 1.3: load)"
     )
