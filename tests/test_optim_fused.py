@@ -83,7 +83,9 @@ def test_fused_step_matches_chain(monkeypatch, dtype, kwargs):
     taken = []
     original = _fused.fused_update
     monkeypatch.setattr(_fused, "FUSED_MIN_BYTES", 128 << 10)
-    monkeypatch.setattr(_fused, "fused_update", lambda *a: taken.append(1) or original(*a))
+    monkeypatch.setattr(
+        _fused, "fused_update", lambda *a, **kw: taken.append(1) or original(*a, **kw)
+    )
     fused = _run(optim.ginger(**kwargs), d, dtype, steps)
     assert len(taken) == steps
     # The momentum and the curvature state do not depend on the solve: equal bit for bit.
@@ -145,7 +147,7 @@ def test_small_fused_step_equals_chain_bit_for_bit(dtype, kwargs):
 
 def test_blocks_run_the_chain(monkeypatch):
     taken = []
-    monkeypatch.setattr(_fused, "fused_update", lambda *a: taken.append(1))
+    monkeypatch.setattr(_fused, "fused_update", lambda *a, **kw: taken.append(1))
     theta = np.ones(60)
     opt = optim.ginger(rank=2, blocks=[slice(0, 30), slice(30, 60)])
     opt.step(theta, theta, opt.init(theta), theta)

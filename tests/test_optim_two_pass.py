@@ -155,8 +155,42 @@ def test_two_pass_step_leaves_what_it_cannot_do_to_the_four_passes(monkeypatch):
     assert taken == 3  # steps 1, 3 and 7 (step 5's factor is inside span(U))
 
 
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("grad", r"ginger.step: grad must contain only finite values"),
+        ("factor", r"ginger.step: curvature must contain only finite values"),
+        ("huge", r"ginger.step: curvature is too large"),
+    ],
+)
+def test_two_pass_step_refuses_bad_entries_and_writes_nothing(monkeypatch, bad, message):
+    # The door leaves the entries of the gradient and the factor to the first pass, which shows
+    # NaN, inf and overflow in its sums before anything is written; the door's own checks then
+    # raise what the chain raises.
+    monkeypatch.setattr(_fused, "FUSED_MIN_BYTES", 0)
+    opt = optim.ginger(rank=4, overwrite_state=True)
+    rng = np.random.default_rng(5)
+    d = 5000  # U of 156 KiB: compiled kernels
+    theta = rng.standard_normal(d)
+    theta, state = opt.step(theta, rng.standard_normal(d), opt.init(theta), np.ones(d))
+    U, mu = state.curvature[0].U.copy(), state.mu.copy()
+    grad, factor = rng.standard_normal(d), rng.standard_normal(d)
+    if bad == "grad":
+        grad[17] = np.nan
+    elif bad == "factor":
+        factor[4000] = -np.inf
+    else:
+        factor[:] = 1e200  # finite, but f^T f overflows
+    with pytest.raises(ValueError, match=message):
+        opt.step(theta, grad, state, factor)
+    np.testing.assert_array_equal(state.curvature[0].U, U)
+    np.testing.assert_array_equal(state.mu, mu)
+    theta, state = opt.step(theta, rng.standard_normal(d), state, rng.standard_normal(d))
+    assert state.count == 2 and np.all(np.isfinite(theta))
+
+
 def test_two_pass_step_refuses_an_overflowing_factor_and_writes_nothing(monkeypatch):
-    # The step's door refuses it; past the door, the first pass's f^T f would (before writing).
+    # Past the door (called directly), the four-pass update refuses it before writing.
     monkeypatch.setattr(_fused, "FUSED_MIN_BYTES", 0)
     opt = optim.ginger(rank=4, overwrite_state=True)
     rng = np.random.default_rng(5)

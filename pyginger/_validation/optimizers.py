@@ -335,8 +335,12 @@ def check_theta(func: str, theta) -> np.ndarray:
     return arr
 
 
-def check_vector(func: str, name: str, x, theta: np.ndarray) -> np.ndarray:
-    """Return a gradient-like vector checked against the shape and dtype of ``theta``."""
+def check_vector(func: str, name: str, x, theta: np.ndarray, *, finite=True) -> np.ndarray:
+    """Return a gradient-like vector checked against the shape and dtype of ``theta``.
+
+    ``finite=False`` leaves out the pass that checks its entries are finite (for a caller whose
+    own first pass shows NaN and inf before it writes anything, and then checks again).
+    """
     if isinstance(x, np.ndarray):
         if x.dtype != theta.dtype:
             if x.dtype.kind not in "fiu":
@@ -357,7 +361,7 @@ def check_vector(func: str, name: str, x, theta: np.ndarray) -> np.ndarray:
             ) from None
     if x.shape != theta.shape:
         raise ValueError(f"{func}: {name} must have shape {theta.shape} like theta, got {x.shape}")
-    if not _all_finite(x):
+    if finite and not _all_finite(x):
         raise ValueError(f"{func}: {name} must contain only finite values (found NaN or inf)")
     return x
 
@@ -397,13 +401,16 @@ def lr_at(func: str, lr, count: int) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def check_factor(func: str, F, theta: np.ndarray, *, inverse_damping=None) -> np.ndarray:
+def check_factor(
+    func: str, F, theta: np.ndarray, *, inverse_damping=None, finite=True
+) -> np.ndarray:
     """Return a curvature factor checked to be ``(d,)`` or ``(d, k)``, as a ``(d, k)`` array.
 
     With ``inverse_damping``, also refuse a factor Ginger's inverse form cannot take: it forms
     ``F / damping`` and its Gram, so ``|F|^2 / damping^2`` must be finite. (The curvature form's
     products are bounded by ``|F|^2``.) Checked before any block is updated, so that with
     ``overwrite_state`` no block's ``U`` is rotated in place ahead of a block that fails.
+    ``finite=False`` checks the type, dtype and shape only (as :func:`check_vector`).
     """
     d = theta.shape[0]
     if isinstance(F, np.ndarray):
@@ -428,6 +435,8 @@ def check_factor(func: str, F, theta: np.ndarray, *, inverse_damping=None) -> np
         )
     if not (F.ndim in (1, 2) and F.shape[0] == d and (F.ndim == 1 or F.shape[1] >= 1)):
         raise ValueError(f"{func}: curvature must have shape ({d},) or ({d}, k), got {F.shape}")
+    if not finite:
+        return F if F.ndim == 2 else F[:, None]
     with np.errstate(over="ignore", invalid="ignore"):
         # One pass: NaN and inf propagate, and overflow shows. einsum, not vdot: BLAS's
         # threaded dot waits for a descheduled thread on a busy machine (~10x slower there).

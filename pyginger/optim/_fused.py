@@ -122,11 +122,15 @@ def _finite_vector(C) -> bool:
     return all(map(math.isfinite, C.ravel().tolist()))
 
 
+#: A stand-in factor for :func:`_two_pass_kernels` before the factor is checked.
+_RANK_ONE = np.empty((0, 1))
+
+
 def _two_pass_kernels(p, s, F):
     """Return the generated kernels of :func:`_two_pass` for this step, or None if it can't run."""
     if F is None or F.shape[1] != 1 or p.form != "curvature" or _kernels() is None:
         return None
-    if s.U.nbytes < _dispatch._kernels.COMPILED_MIN_BYTES:
+    if s.U.nbytes < max(FUSED_MIN_BYTES, _dispatch._kernels.COMPILED_MIN_BYTES):
         return None  # the update's projection is NumPy's there: its sums would differ
     if p.reorth_every is not None and (s.step + 1) % p.reorth_every == 0:
         return None  # this update re-orthonormalizes the new U: the solve must read it
@@ -149,15 +153,18 @@ def _two_pass(kernels, p, s, state, F, grad, theta, into, beta1, c1, rest):
     """Return ``(theta, mu, curvature state)`` after the step in two passes over ``U``.
 
     None, having written nothing, when the update needs its three-pass algorithm (the factor
-    nearly inside ``span(U)``): the caller then takes the four-pass path.
+    nearly inside ``span(U)``) or the first pass's sums are not finite (NaN or inf in the
+    gradient or the factor, whose entries the door left unchecked, or an overflow): the caller
+    then checks them and takes the four-pass path, which raises as the chain would.
     """
     project_rows, rows, rows_inplace = kernels
     U = _dispatch.contiguous(s.U, np)
     tau, dt = U.shape[1], U.dtype
     b1, a1 = dt.type(beta1), dt.type(1.0 - beta1)  # as NumPy rounds them next to the vectors
     acc = _project_both(project_rows, U, F, state, grad, b1, a1)
+    if not _finite_vector(acc):  # NaN or inf in g or f, or an overflow: nothing written yet
+        return None
     C, FtF = acc[:tau, None], acc[tau : tau + 1, None]
-    _v.require_finite_product("update", "factor", FtF)  # as the update checks, before writing
     sigma = _backend.to_host(s.sigma)  # in its dtype, as the update reads it
     plan = rank_update._two_pass_plan(C, FtF, (1.0 - p.beta) * np.eye(1), p.beta * sigma)
     if plan is None:
@@ -189,18 +196,23 @@ def _two_pass(kernels, p, s, state, F, grad, theta, into, beta1, c1, rest):
     return to, mu, new
 
 
-def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where, kern=None):
+def fused_update(
+    p, lr, beta1, rho, theta, grad, state, factor, where, kern=None, *, kernels=None,
+    check_finite=None,
+):  # fmt: skip
     """Return ``(theta, state)`` after one Ginger step, for checked arguments (see module).
 
     ``factor`` is a checked ``(d, k)`` factor or None, and the curvature state has passed the
     core's checks (:func:`fused`'s door), so the update runs unchecked
     (:func:`pyginger.core.rank_update._update_checked_inputs`, with ``kern`` its kernels).
+    With ``kernels`` (:func:`_two_pass_kernels`) the step tries :func:`_two_pass` first; the
+    gradient's and the factor's entries are then unchecked, and ``check_finite()`` checks them
+    (and returns the factor) before the four-pass path runs.
     """
     count = state.count + 1
     (s,) = state.curvature
     c1, lr_t = 1.0 - beta1**count, _vo.lr_at(where, lr, count)
     into = p.overwrite and state.mu.flags.writeable
-    kernels = _two_pass_kernels(p, s, factor) if s.U.nbytes >= FUSED_MIN_BYTES else None
     if kernels is not None:
         rest = (debias_weight(p.beta, s.step + 1, p.debias), rho, lr_t)
         F = np.ascontiguousarray(factor)
@@ -208,6 +220,7 @@ def fused_update(p, lr, beta1, rho, theta, grad, state, factor, where, kern=None
         if done is not None:
             theta, mu, s = done
             return theta, GingerOptState(count, mu, (s,), state.size)
+        factor = check_finite()  # raises as the chain's door would, or the four passes run
     if factor is not None:  # Ginger.update for one block, as it calls pyginger.update
         kern = _dispatch.kernels_for("update", None, np) if kern is None else kern
         settings = (p.beta, p.form, kern, np, p.reorth_every, p.overwrite)
@@ -247,11 +260,27 @@ def fused(optimizer, preconditioner, lr, beta1, rho):
         if p.blocks is not None or not _eligible(theta, state):
             return chain_step(theta, grad, state, curvature)
         theta = _vo.check_theta(where, theta)
-        grad = _vo.check_vector(where, "grad", grad, theta)
+        # Where the two passes may run, the entries of the gradient and the factor are left to
+        # their first pass (see _two_pass), and checked here only if it does not run.
+        maybe = _two_pass_kernels(p, state.curvature[0], _RANK_ONE) is not None
+        grad = _vo.check_vector(where, "grad", grad, theta, finite=not maybe)
         _vo.check_state(where, state, GingerOptState, theta)
-        curvature = p.check_curvature(where, curvature, theta)
+        raw = curvature
+        if maybe and curvature is not None:
+            curvature = _vo.check_factor(where, curvature, theta, finite=False)
+        else:
+            curvature = p.check_curvature(where, curvature, theta)
         _check_curvature_state(where, p, state.curvature[0], curvature)
-        return fused_update(p, lr, beta1, rho, theta, grad, state, curvature, where, kern)
+
+        def check_finite():  # the rest of the door's checks, as the chain makes them
+            _vo.check_vector(where, "grad", grad, theta)
+            return p.check_curvature(where, raw, theta)
+
+        kernels = _two_pass_kernels(p, state.curvature[0], curvature) if maybe else None
+        if maybe and kernels is None:
+            curvature = check_finite()
+        args = (p, lr, beta1, rho, theta, grad, state, curvature, where, kern)
+        return fused_update(*args, kernels=kernels, check_finite=check_finite)
 
     step.__doc__ = chain_step.__doc__
     step.chain = chain_step  # the unfused step, for the benchmark's comparison
