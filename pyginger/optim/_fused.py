@@ -237,13 +237,6 @@ def fused_update(
     return theta, GingerOptState(count, mu, (s,), state.size)
 
 
-def _check_curvature_state(where, p, s, factor) -> None:
-    """Check the block's Ginger state once, as the chain's update and solve would."""
-    _v.check_state(where, s, name="state.curvature[0]")
-    if factor is not None and p.form == "inverse":
-        _vc.check_inverse_form_damping(where, s.damping)
-
-
 def fused(optimizer, preconditioner, lr, beta1, rho):
     """Return ``optimizer`` with a step that takes the fused path when it applies.
 
@@ -260,23 +253,26 @@ def fused(optimizer, preconditioner, lr, beta1, rho):
         if p.blocks is not None or not _eligible(theta, state):
             return chain_step(theta, grad, state, curvature)
         theta = _vo.check_theta(where, theta)
+        _vo.check_state(where, state, GingerOptState, theta)
+        block = state.curvature[0]
+        _v.check_state(where, block, name="state.curvature[0]")  # as the update and solve would
         # Where the two passes may run, the entries of the gradient and the factor are left to
         # their first pass (see _two_pass), and checked here only if it does not run.
-        maybe = _two_pass_kernels(p, state.curvature[0], _RANK_ONE) is not None
+        maybe = _two_pass_kernels(p, block, _RANK_ONE) is not None
         grad = _vo.check_vector(where, "grad", grad, theta, finite=not maybe)
-        _vo.check_state(where, state, GingerOptState, theta)
         raw = curvature
         if maybe and curvature is not None:
             curvature = _vo.check_factor(where, curvature, theta, finite=False)
         else:
             curvature = p.check_curvature(where, curvature, theta)
-        _check_curvature_state(where, p, state.curvature[0], curvature)
+        if curvature is not None and p.form == "inverse":
+            _vc.check_inverse_form_damping(where, block.damping)
 
         def check_finite():  # the rest of the door's checks, as the chain makes them
             _vo.check_vector(where, "grad", grad, theta)
             return p.check_curvature(where, raw, theta)
 
-        kernels = _two_pass_kernels(p, state.curvature[0], curvature) if maybe else None
+        kernels = _two_pass_kernels(p, block, curvature) if maybe else None
         if maybe and kernels is None:
             curvature = check_finite()
         args = (p, lr, beta1, rho, theta, grad, state, curvature, where, kern)
