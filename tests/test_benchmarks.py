@@ -229,6 +229,7 @@ def test_bench_step_rows_and_figures():
         # read and written.
         assert r["floor_bytes"] == itemsize * r["dim"] * (3 * 4 + 6)
         assert r["floor_fraction"] == pytest.approx(r["floor_bytes"] / 2e9 / r["step_s"])
+        assert r["floor_gbs"] == pytest.approx(r["floor_bytes"] / 1e9 / r["step_s"])
         assert r["vs_update_solve"] == pytest.approx(r["step_s"] / (r["update_s"] + r["solve_s"]))
     assert floor_bytes(10, 2, 4) == 4 * 10 * 12
     ratios = dtype_ratios(rows)

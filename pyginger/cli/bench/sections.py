@@ -275,8 +275,9 @@ def step_section(plan, bandwidth):
     )
     _say(
         "floor = itemsize*d*(3*tau + 6) bytes: U read and written by the update, read by the "
-        "solve; g and the factor read; m and theta read and written. % floor = the floor's time "
-        "at the yardstick bandwidth over the step's"
+        "solve; g and the factor read; m and theta read and written. GB/s = the floor's bytes "
+        "over the step's time; % floor = the floor's time at the yardstick bandwidth over the "
+        "step's"
     )
     _say(
         "step = optim.ginger(overwrite_state=True).step (fused from U of 128 KiB: two passes "

@@ -103,8 +103,9 @@ def bench_step(
     -------
     list of dict
         Per ``(dtype, d, tau)``: ``{name}_s`` (best sample) and ``{name}_spread`` (median over
-        best) for ``name`` in step, chain, update, solve; ``floor_bytes``, ``floor_fraction``
-        (floor time at ``bandwidth`` over the step's) and ``vs_update_solve``.
+        best) for ``name`` in step, chain, update, solve; ``floor_bytes``, ``floor_gbs`` (the
+        floor's bytes over the step's time), ``floor_fraction`` (floor time at ``bandwidth``
+        over the step's) and ``vs_update_solve``.
 
     Examples
     --------
@@ -128,7 +129,8 @@ def bench_step(
             row[f"{name}_s"] = min(times)
             row[f"{name}_spread"] = float(np.median(times)) / min(times)
         row["floor_bytes"] = floor_bytes(dim, rank, dt.itemsize)
-        row["floor_fraction"] = row["floor_bytes"] / (bandwidth * 1e9) / row["step_s"]
+        row["floor_gbs"] = row["floor_bytes"] / row["step_s"] / 1e9
+        row["floor_fraction"] = row["floor_gbs"] / bandwidth
         row["vs_update_solve"] = row["step_s"] / (row["update_s"] + row["solve_s"])
         rows.append(row)
         del steps, states, pool
@@ -183,17 +185,21 @@ def dtype_ratios(rows):
 
 
 def format_step_table(rows):
-    """Return the step table: times, floor, fraction of it, and the step over update + solve.
+    """Return the step table: times, the floor, the step's rate and fraction of it, the ratio.
+
+    ``GB/s`` is the floor's bytes over the step's time: the step's own rate, which does not move
+    with the yardstick (the triad of the run) as ``% floor`` does.
 
     Examples
     --------
     >>> rows = bench_step([300], [4], dtypes=("float64",), repeats=2, min_sample=0.0)
     >>> print(format_step_table(rows).splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
-    dtype d tau step chain update solve floor % floor step/(upd+solve) spread
+    dtype d tau step chain update solve floor GB/s % floor step/(upd+solve) spread
     """
     head = (
         f"{'dtype':>7} {'d':>8} {'tau':>4} {'step':>10} {'chain':>10} {'update':>10} "
-        f"{'solve':>10} {'floor':>9} {'% floor':>7} {'step/(upd+solve)':>16} {'spread':>6}"
+        f"{'solve':>10} {'floor':>9} {'GB/s':>6} {'% floor':>7} {'step/(upd+solve)':>16} "
+        f"{'spread':>6}"
     )
     lines = [head]
     for r in rows:
@@ -201,6 +207,7 @@ def format_step_table(rows):
             f"{r['dtype']:>7} {r['dim']:>8} {r['rank']:>4} {_fmt_time(r['step_s']):>10} "
             f"{_fmt_time(r['chain_s']):>10} {_fmt_time(r['update_s']):>10} "
             f"{_fmt_time(r['solve_s']):>10} {r['floor_bytes'] / 2**20:>7.1f}Mi "
+            f"{r['floor_gbs']:>6.1f} "
             f"{_fmt_pct(r['floor_fraction']):>7} {r['vs_update_solve']:>16.2f} "
             f"{r['step_spread']:>6.2f}"
         )
