@@ -140,6 +140,18 @@ def test_two_pass_step_matches_chain(monkeypatch, dtype, tau, kwargs):
     assert _compare(monkeypatch, kwargs, 8200, dtype, steps) == steps
 
 
+@pytest.mark.parametrize("case", ["tau without a generated rotation", "rank-2 factor"])
+def test_four_pass_step_where_no_two_pass_kernel_applies(monkeypatch, case):
+    tau, k = (12, 1) if case.startswith("tau") else (4, 2)
+
+    def factors(t, state):
+        f = np.random.default_rng(200 + t).standard_normal((state.curvature[0].U.shape[0], k))
+        return f[:, 0] if k == 1 else f
+
+    kwargs = {"rank": tau, "lr": 0.05, "overwrite_state": True}
+    assert _compare(monkeypatch, kwargs, 8200, np.float64, 5, factors) == 0
+
+
 def test_two_pass_step_leaves_what_it_cannot_do_to_the_four_passes(monkeypatch):
     # Every third factor lies inside span(U) (the three-pass update), every second step
     # re-orthonormalizes U (its solve must read the new U): the four-pass path takes those.
