@@ -117,11 +117,11 @@ def _compare(monkeypatch, kwargs, d, dtype, steps, factors=None):
     monkeypatch.setattr(_fused, "FUSED_MIN_BYTES", 1 << 40)
     chain = _run(optim.ginger(**kwargs), d, dtype, steps, factors)
     monkeypatch.setattr(_fused, "FUSED_MIN_BYTES", 128 << 10)
-    original, taken = _fused._two_pass, []
-    monkeypatch.setattr(_fused, "_two_pass", lambda *a: taken.append(original(*a)) or taken[-1])
+    original, taken = _fused._first_pass, []
+    monkeypatch.setattr(_fused, "_first_pass", lambda *a: taken.append(original(*a)) or taken[-1])
     fused = _run(optim.ginger(**kwargs), d, dtype, steps, factors)
     np.testing.assert_array_equal(fused[1].mu, chain[1].mu)
-    for got, want in zip(fused[1].curvature[0], chain[1].curvature[0]):
+    for got, want in zip(fused[1].curvature[0], chain[1].curvature[0], strict=True):
         np.testing.assert_array_equal(got, want)  # U, sigma, damping, step, certificate
     # theta: each step's solve sums in another order (see the module), a few ulps of the
     # storage dtype per step, and the steps add up; a missing term changes theta by O(lr).
@@ -226,3 +226,101 @@ def _fused_preconditioner(opt):
     """The :class:`~pyginger.optim.preconditioners.Ginger` inside ``opt``'s fused step."""
     cells = [c.cell_contents for c in opt.step.__closure__]
     return next(c for c in cells if type(c).__name__ == "Ginger")
+
+
+def _chain_and_fused(kwargs, theta, grad, state_of, factor):
+    """Run one step as the chain and fused (two passes where they apply); return both outcomes."""
+    out = {}
+    for name in ("chain", "fused"):
+        opt = optim.ginger(**kwargs)
+        step = opt.step.chain if name == "chain" else opt.step
+        try:
+            out[name] = step(theta, grad, state_of(opt), factor)
+        except (TypeError, ValueError, ZeroDivisionError) as err:
+            out[name] = err
+    return out
+
+
+D = 8200  # U of 256 KiB at tau = 4: compiled kernels, two passes
+
+
+@pytest.mark.parametrize(
+    "case", ["factor shape", "factor dtype", "schedule below 0", "schedule raises", "block"]
+)
+def test_two_pass_door_reports_what_the_chain_reports_first(case):
+    # With a NaN gradient and a second fault, the chain's first check (the gradient's entries)
+    # answers, although the two-pass door defers that check; a schedule is not called.
+    rng = np.random.default_rng(0)
+    theta, f = rng.standard_normal(D), rng.standard_normal(D)
+    grad = rng.standard_normal(D)
+    grad[5] = np.nan
+    kwargs, state_of = {"rank": 4}, (lambda opt: opt.init(theta))
+    if case == "factor shape":
+        f = f[:-1]
+    elif case == "factor dtype":
+        f = f.astype(np.float32)
+    elif case == "schedule below 0":
+        kwargs["lr"] = lambda t: -1.0
+    elif case == "schedule raises":
+        kwargs["lr"] = lambda t: 1 / 0
+    else:
+        bad = lambda s: s._replace(curvature=(s.curvature[0]._replace(step=-1),))  # noqa: E731
+        state_of = lambda opt: bad(opt.init(theta))  # noqa: E731
+    got = _chain_and_fused(kwargs, theta, grad, state_of, f)
+    assert isinstance(got["chain"], ValueError) and "grad must contain only finite" in str(
+        got["chain"]
+    )
+    assert type(got["fused"]) is type(got["chain"]) and str(got["fused"]) == str(got["chain"])
+
+
+def test_two_pass_refuses_a_float32_factor_whose_squared_norm_overflows_float32():
+    # f^T f = 1.6e41 overflows float32, where the door sums; the first pass sums in float64 and
+    # must leave the decision to the door (before, a state with sigma = inf came out).
+    rng = np.random.default_rng(1)
+    theta = rng.standard_normal(D).astype(np.float32)
+    f = np.full(D, 4e18, dtype=np.float32)
+    kwargs = {"rank": 4, "overwrite_state": True}
+    opt = optim.ginger(**kwargs)
+    state = opt.init(theta)
+    U = state.curvature[0].U.copy()
+    got = _chain_and_fused(kwargs, theta, theta, lambda o: state, f)
+    assert "curvature is too large" in str(got["chain"])
+    assert type(got["fused"]) is type(got["chain"]) and str(got["fused"]) == str(got["chain"])
+    np.testing.assert_array_equal(state.curvature[0].U, U)
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_two_pass_step_with_a_read_only_momentum(overwrite):
+    rng = np.random.default_rng(2)
+    theta, g, f = (rng.standard_normal(D) for _ in range(3))
+    kwargs = {"rank": 4, "overwrite_state": overwrite}
+
+    def state_of(opt):
+        state = opt.init(theta)
+        state.mu.flags.writeable = False  # e.g. a state loaded read-only
+        return state
+
+    got = _chain_and_fused(kwargs, theta, g, state_of, f)
+    np.testing.assert_array_equal(got["fused"][1].mu, got["chain"][1].mu)
+    np.testing.assert_array_equal(got["fused"][1].curvature[0].U, got["chain"][1].curvature[0].U)
+
+
+@pytest.mark.parametrize("tau", [4, 16])  # a chunked second pass, and the column template
+def test_two_pass_step_with_a_factor_that_is_the_momentum(tau):
+    # With overwrite_state the momentum is written in place; a factor sharing its memory must
+    # be read before that (the rotation reads it first).
+    rng = np.random.default_rng(3)
+    theta, g = rng.standard_normal(D), rng.standard_normal(D)
+    kwargs = {"rank": tau, "overwrite_state": True}
+    results = {}
+    for name in ("chain", "fused"):
+        opt = optim.ginger(**kwargs)
+        state = opt.init(theta)
+        theta1, state = opt.step(theta, g, state, rng.standard_normal(D))  # mu != 0
+        step = opt.step.chain if name == "chain" else opt.step
+        results[name] = step(theta1, g, state, state.mu)
+        rng = np.random.default_rng(3)
+        theta, g = rng.standard_normal(D), rng.standard_normal(D)
+    np.testing.assert_array_equal(
+        results["fused"][1].curvature[0].U, results["chain"][1].curvature[0].U
+    )

@@ -242,8 +242,10 @@ def _step_rows(tau: int, in_place: bool) -> list[str]:
     The solve's row uses the old row, ``U_new[i] @ w = U[i] @ (A w) + q[i] (B w)``, with
     ``a = [A w, B w]`` computed once, so it needs no read of the new row. For ``tau <=``
     :data:`MAX_RANK` the row loop is split into chunks of rows, and per chunk three loops of
-    their own (``dot_rows_T``, :func:`~pyginger.core._kernels_step.finish_rows`, ``rows_T``)
+    their own (``dot_rows_T``, ``rows_T``, :func:`~pyginger.core._kernels_step.finish_rows`)
     while the chunk is in cache: as one loop, LLVM no longer vectorizes the rotation over rows.
+    The rotation reads the factor before the element-wise loop writes the momentum, which may
+    be the same memory (a factor that shares the momentum's buffer).
     The column template (larger ``tau``) is vectorized over the row's columns, not over rows,
     and takes the solve's row and the element-wise work in its row loop.
     """
@@ -265,8 +267,8 @@ def _step_rows(tau: int, in_place: bool) -> list[str]:
         "    while start < uint64(hi):",
         "        stop = min(start + uint64(STEP_CHUNK), uint64(hi))",
         f"        dot_rows_{tau}(U, q, a, start, stop, dots)",
-        "        finish_rows(m, mo, g, t, to, dots, p, start, stop)",
         f"        {rotate}",
+        "        finish_rows(m, mo, g, t, to, dots, p, start, stop)",
         "        start = stop",
     ]
 

@@ -2334,8 +2334,8 @@ def step_rows_1(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi):  # pragma: no c
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_1(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_1(U, A, q, B, out, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2346,8 +2346,8 @@ def step_rows_inplace_1(U, A, q, B, a, m, mo, g, t, to, p, lo, hi):  # pragma: n
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_1(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_inplace_1(U, A, q, B, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2429,8 +2429,8 @@ def step_rows_2(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi):  # pragma: no c
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_2(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_2(U, A, q, B, out, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2441,8 +2441,8 @@ def step_rows_inplace_2(U, A, q, B, a, m, mo, g, t, to, p, lo, hi):  # pragma: n
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_2(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_inplace_2(U, A, q, B, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2537,8 +2537,8 @@ def step_rows_3(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi):  # pragma: no c
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_3(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_3(U, A, q, B, out, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2549,8 +2549,8 @@ def step_rows_inplace_3(U, A, q, B, a, m, mo, g, t, to, p, lo, hi):  # pragma: n
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_3(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_inplace_3(U, A, q, B, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2664,8 +2664,8 @@ def step_rows_4(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi):  # pragma: no c
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_4(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_4(U, A, q, B, out, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2676,8 +2676,8 @@ def step_rows_inplace_4(U, A, q, B, a, m, mo, g, t, to, p, lo, hi):  # pragma: n
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_4(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_inplace_4(U, A, q, B, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2756,8 +2756,8 @@ def step_rows_5(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi):  # pragma: no c
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_5(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_5(U, A, q, B, out, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2768,8 +2768,8 @@ def step_rows_inplace_5(U, A, q, B, a, m, mo, g, t, to, p, lo, hi):  # pragma: n
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_5(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_inplace_5(U, A, q, B, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2855,8 +2855,8 @@ def step_rows_6(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi):  # pragma: no c
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_6(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_6(U, A, q, B, out, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2867,8 +2867,8 @@ def step_rows_inplace_6(U, A, q, B, a, m, mo, g, t, to, p, lo, hi):  # pragma: n
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_6(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_inplace_6(U, A, q, B, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2966,8 +2966,8 @@ def step_rows_7(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi):  # pragma: no c
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_7(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_7(U, A, q, B, out, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -2978,8 +2978,8 @@ def step_rows_inplace_7(U, A, q, B, a, m, mo, g, t, to, p, lo, hi):  # pragma: n
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_7(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_inplace_7(U, A, q, B, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -3090,8 +3090,8 @@ def step_rows_8(U, A, q, B, out, a, m, mo, g, t, to, p, lo, hi):  # pragma: no c
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_8(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_8(U, A, q, B, out, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 
@@ -3102,8 +3102,8 @@ def step_rows_inplace_8(U, A, q, B, a, m, mo, g, t, to, p, lo, hi):  # pragma: n
     while start < uint64(hi):
         stop = min(start + uint64(STEP_CHUNK), uint64(hi))
         dot_rows_8(U, q, a, start, stop, dots)
-        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         rows_inplace_8(U, A, q, B, start, stop)
+        finish_rows(m, mo, g, t, to, dots, p, start, stop)
         start = stop
 
 

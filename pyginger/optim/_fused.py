@@ -8,7 +8,7 @@ numbers in fewer passes over memory.
 
 For a rank-one factor in the curvature form (the default), with a generated rotation for the
 ``tau`` in use (:data:`pyginger.core._unrolled.STEP_KERNELS`), the step makes two passes over
-``U``, the least an update can make (:func:`_two_pass`):
+``U``, the least an update can make (:func:`_first_pass`, :func:`_second_pass`):
 
 1. the update's projection ``[U^T f, f^T f]`` and, with it, ``[U^T y, f^T y]`` for the new
    momentum ``y`` (computed row by row, not yet written);
@@ -127,7 +127,7 @@ _RANK_ONE = np.empty((0, 1))
 
 
 def _two_pass_kernels(p, s, F):
-    """Return the generated kernels of :func:`_two_pass` for this step, or None if it can't run."""
+    """Return the generated kernels of :func:`_first_pass` for this step, or None if none run."""
     if F is None or F.shape[1] != 1 or p.form != "curvature" or _kernels() is None:
         return None
     if s.U.nbytes < max(FUSED_MIN_BYTES, _dispatch._kernels.COMPILED_MIN_BYTES):
@@ -149,27 +149,37 @@ def _project_both(project_rows, U, F, state, grad, b1, a1):
     return parts.sum(axis=0)  # over the blocks in order, as the core's projection sums them
 
 
-def _two_pass(kernels, p, s, state, F, grad, theta, into, beta1, c1, rest):
-    """Return ``(theta, mu, curvature state)`` after the step in two passes over ``U``.
+def _first_pass(kernels, p, s, state, F, grad, beta1):
+    """Return ``(acc, plan)`` of the step's first pass, or None, having written nothing.
 
-    None, having written nothing, when the update needs its three-pass algorithm (the factor
-    nearly inside ``span(U)``) or the first pass's sums are not finite (NaN or inf in the
-    gradient or the factor, whose entries the door left unchecked, or an overflow): the caller
-    then checks them and takes the four-pass path, which raises as the chain would.
+    ``acc`` holds the sums of :func:`_project_both`; ``plan`` is the two-pass update's
+    ``(A, W, lam, dropped)``. None when the sums are not finite (NaN or inf in the gradient or
+    the factor, whose entries the door left unchecked, or an overflow), when ``f^T f`` is beyond
+    the storage dtype's range (the door refuses such a factor: it sums in that dtype), or when
+    the update needs its three-pass algorithm (the factor nearly inside ``span(U)``).
     """
-    project_rows, rows, rows_inplace = kernels
+    project_rows = kernels[0]
     U = _dispatch.contiguous(s.U, np)
     tau, dt = U.shape[1], U.dtype
     b1, a1 = dt.type(beta1), dt.type(1.0 - beta1)  # as NumPy rounds them next to the vectors
     acc = _project_both(project_rows, U, F, state, grad, b1, a1)
-    if not _finite_vector(acc):  # NaN or inf in g or f, or an overflow: nothing written yet
+    if not _finite_vector(acc) or not acc[tau] < 0.5 * float(np.finfo(dt).max):
         return None
     C, FtF = acc[:tau, None], acc[tau : tau + 1, None]
     sigma = _backend.to_host(s.sigma)  # in its dtype, as the update reads it
     plan = rank_update._two_pass_plan(C, FtF, (1.0 - p.beta) * np.eye(1), p.beta * sigma)
-    if plan is None:
-        return None
-    A, W, lam, dropped = plan
+    return None if plan is None else (acc, plan)
+
+
+def _second_pass(kernels, first, p, s, state, F, grad, theta, into, beta1, c1, rest):
+    """Return ``(theta, mu, curvature state)``: the small problem's result applied in one pass.
+
+    Raises before anything is written if the solve's projection is not finite (as the
+    chain's solve would).
+    """
+    _, rows, rows_inplace = kernels
+    (acc, (A, W, lam, dropped)), U = first, _dispatch.contiguous(s.U, np)
+    tau, dt = U.shape[1], U.dtype
     out = U if (p.overwrite and U.flags.writeable) else np.empty_like(U)
     new = rank_update._advanced(s, out, np.maximum(lam, 0.0), dropped, p.beta)
     c, rho, lr = rest
@@ -182,6 +192,7 @@ def _two_pass(kernels, p, s, state, F, grad, theta, into, beta1, c1, rest):
     mu = state.mu if into else np.empty_like(state.mu)
     to = np.empty_like(theta)
     clip = rho is not None
+    b1, a1 = dt.type(beta1), dt.type(1.0 - beta1)
     params = (b1, a1, float(alpha), dt.type(c1), dt.type(c), dt.type(rho if clip else 0.0))
     params += (clip, dt.type(lr))  # see _kernels_step.finish_element
     A, W = np.ascontiguousarray(A), np.ascontiguousarray(W)
@@ -205,22 +216,25 @@ def fused_update(
     ``factor`` is a checked ``(d, k)`` factor or None, and the curvature state has passed the
     core's checks (:func:`fused`'s door), so the update runs unchecked
     (:func:`pyginger.core.rank_update._update_checked_inputs`, with ``kern`` its kernels).
-    With ``kernels`` (:func:`_two_pass_kernels`) the step tries :func:`_two_pass` first; the
-    gradient's and the factor's entries are then unchecked, and ``check_finite()`` checks them
-    (and returns the factor) before the four-pass path runs.
+    With ``kernels`` (:func:`_two_pass_kernels`) the step tries the two passes first
+    (:func:`_first_pass`, :func:`_second_pass`); the gradient's and the factor's entries are
+    then unchecked, and ``check_finite()`` checks them (and returns the factor) before the
+    four-pass path runs.
     """
     count = state.count + 1
     (s,) = state.curvature
-    c1, lr_t = 1.0 - beta1**count, _vo.lr_at(where, lr, count)
+    c1 = 1.0 - beta1**count
     into = p.overwrite and state.mu.flags.writeable
     if kernels is not None:
-        rest = (debias_weight(p.beta, s.step + 1, p.debias), rho, lr_t)
         F = np.ascontiguousarray(factor)
-        done = _two_pass(kernels, p, s, state, F, grad, theta, into, beta1, c1, rest)
-        if done is not None:
-            theta, mu, s = done
+        first = _first_pass(kernels, p, s, state, F, grad, beta1)
+        if first is not None:  # the gradient and the factor are finite: the schedule may run
+            rest = (debias_weight(p.beta, s.step + 1, p.debias), rho, _vo.lr_at(where, lr, count))
+            args = (kernels, first, p, s, state, F, grad, theta, into, beta1, c1, rest)
+            theta, mu, s = _second_pass(*args)
             return theta, GingerOptState(count, mu, (s,), state.size)
         factor = check_finite()  # raises as the chain's door would, or the four passes run
+    lr_t = _vo.lr_at(where, lr, count)  # before the curvature state is written
     if factor is not None:  # Ginger.update for one block, as it calls pyginger.update
         kern = _dispatch.kernels_for("update", None, np) if kern is None else kern
         settings = (p.beta, p.form, kern, np, p.reorth_every, p.overwrite)
@@ -235,6 +249,34 @@ def fused_update(
     else:
         theta, mu = _numpy(s, state.mu, grad, theta, beta1, c1, alpha, coef, rest)
     return theta, GingerOptState(count, mu, (s,), state.size)
+
+
+def _may_take_two_passes(p, state) -> bool:
+    """Return whether the two passes may run for this state, whatever the factor.
+
+    False, not an error, for a malformed state: the door's checks then report it, in their order.
+    """
+    mu = getattr(state, "mu", None)
+    if not (isinstance(mu, np.ndarray) and mu.flags.writeable):
+        return False  # a read-only momentum: the generated kernels' in-place branch writes it
+    try:
+        return _two_pass_kernels(p, state.curvature[0], _RANK_ONE) is not None
+    except (TypeError, ValueError, AttributeError):  # e.g. a step count that is no number
+        return False
+
+
+def _door_rest(where, p, state, curvature, theta, finite):
+    """Check the optimizer state, its block and the factor (entries only when ``finite``)."""
+    _vo.check_state(where, state, GingerOptState, theta)
+    block = state.curvature[0]
+    _v.check_state(where, block, name="state.curvature[0]")  # as the update and solve would
+    if finite or curvature is None:
+        curvature = p.check_curvature(where, curvature, theta)
+    else:
+        curvature = _vo.check_factor(where, curvature, theta, finite=False)
+    if curvature is not None and p.form == "inverse":
+        _vc.check_inverse_form_damping(where, block.damping)
+    return curvature
 
 
 def fused(optimizer, preconditioner, lr, beta1, rho):
@@ -253,26 +295,23 @@ def fused(optimizer, preconditioner, lr, beta1, rho):
         if p.blocks is not None or not _eligible(theta, state):
             return chain_step(theta, grad, state, curvature)
         theta = _vo.check_theta(where, theta)
-        _vo.check_state(where, state, GingerOptState, theta)
-        block = state.curvature[0]
-        _v.check_state(where, block, name="state.curvature[0]")  # as the update and solve would
         # Where the two passes may run, the entries of the gradient and the factor are left to
-        # their first pass (see _two_pass), and checked here only if it does not run.
-        maybe = _two_pass_kernels(p, block, _RANK_ONE) is not None
+        # their first pass (see _first_pass), and checked here only if it does not run.
+        maybe = _may_take_two_passes(p, state)
         grad = _vo.check_vector(where, "grad", grad, theta, finite=not maybe)
+        try:
+            curvature = _door_rest(where, p, state, curvature, theta, finite=not maybe)
+        except (TypeError, ValueError):
+            if maybe:  # the chain checks the gradient's entries first: its error comes first
+                _vo.check_vector(where, "grad", grad, theta)
+            raise
         raw = curvature
-        if maybe and curvature is not None:
-            curvature = _vo.check_factor(where, curvature, theta, finite=False)
-        else:
-            curvature = p.check_curvature(where, curvature, theta)
-        if curvature is not None and p.form == "inverse":
-            _vc.check_inverse_form_damping(where, block.damping)
 
         def check_finite():  # the rest of the door's checks, as the chain makes them
             _vo.check_vector(where, "grad", grad, theta)
             return p.check_curvature(where, raw, theta)
 
-        kernels = _two_pass_kernels(p, block, curvature) if maybe else None
+        kernels = _two_pass_kernels(p, state.curvature[0], curvature) if maybe else None
         if maybe and kernels is None:
             curvature = check_finite()
         args = (p, lr, beta1, rho, theta, grad, state, curvature, where, kern)

@@ -405,9 +405,10 @@ def ginger(
     -----
     Per step and block of size :math:`d_b`: one update, :math:`O(d_b\tau(\tau + k))` flops, and
     one solve, :math:`O(d_b\tau)`; memory :math:`d_b\tau` for ``U`` plus the momentum. With one
-    block the steps 2-4 run fused (:mod:`pyginger.optim._fused`): three passes over the vectors
-    instead of one per operation, with the same rounding of every element-wise operation (the
-    float64 sums of the solve run in another order from ``U`` of 128 KiB on).
+    block the steps 2-4 run fused (:mod:`pyginger.optim._fused`) from ``U`` of 128 KiB on: for a
+    rank-one factor two passes over ``U`` in all (the least an update makes), otherwise four;
+    every element-wise operation and the new ``U`` round as the chain's, and only the solve's
+    float64 sums run in another order.
 
     Where this differs from the paper and the authors' reference code
     (``MANGA-UOFA/Ginger``, ``optimizers/ginger.py`` and ``img_cls.py``):
