@@ -324,3 +324,70 @@ def test_two_pass_step_with_a_factor_that_is_the_momentum(tau):
     np.testing.assert_array_equal(
         results["fused"][1].curvature[0].U, results["chain"][1].curvature[0].U
     )
+
+
+def test_two_pass_door_checks_the_factor_before_the_block_as_the_chain():
+    rng = np.random.default_rng(4)
+    theta = rng.standard_normal(D)
+    bad = lambda s: s._replace(curvature=(s.curvature[0]._replace(damping=-1.0),))  # noqa: E731
+    for factor in (np.ones((D - 1, 1)), np.full(D, np.nan)):
+        got = _chain_and_fused({"rank": 4}, theta, theta, lambda o: bad(o.init(theta)), factor)
+        assert "curvature must" in str(got["chain"])
+        assert type(got["fused"]) is type(got["chain"]) and str(got["fused"]) == str(got["chain"])
+
+
+@pytest.mark.parametrize("mu", ["short", "int64", "list"])
+def test_a_malformed_momentum_is_left_to_the_chain(mu):
+    # The generated kernels index the momentum without bounds checks: such states never reach
+    # them, and the chain answers (an error, or its own result) as it does unfused.
+    rng = np.random.default_rng(5)
+    theta, g, f = (rng.standard_normal(D) for _ in range(3))
+    make = {
+        "short": lambda s: s._replace(mu=np.zeros(D - 1)),
+        "int64": lambda s: s._replace(mu=np.zeros(D, dtype=np.int64)),
+        "list": lambda s: s._replace(mu=[0.0] * D),
+    }[mu]
+    got = _chain_and_fused({"rank": 4}, theta, g, lambda o: make(o.init(theta)), f)
+    if isinstance(got["chain"], Exception):
+        assert type(got["fused"]) is type(got["chain"]) and str(got["fused"]) == str(got["chain"])
+    else:
+        np.testing.assert_array_equal(got["fused"][0], got["chain"][0])
+        np.testing.assert_array_equal(got["fused"][1].mu, got["chain"][1].mu)
+
+
+def test_a_non_finite_momentum_raises_the_solve_error_before_any_write():
+    rng = np.random.default_rng(6)
+    theta, g, f = (rng.standard_normal(D) for _ in range(3))
+    opt = optim.ginger(rank=4, overwrite_state=True)
+    theta, state = opt.step(theta, g, opt.init(theta), f)
+    state.mu[7] = np.inf
+    U, mu = state.curvature[0].U.copy(), state.mu.copy()
+    with pytest.raises(ValueError, match=r"solve: v must contain only finite values"):
+        opt.step(theta, g, state, rng.standard_normal(D))
+    np.testing.assert_array_equal(state.curvature[0].U, U)
+    np.testing.assert_array_equal(state.mu, mu)
+
+
+@pytest.mark.parametrize("tau", [4, 16])
+@pytest.mark.parametrize("alias", ["grad is a column of U", "theta is the momentum"])
+def test_two_pass_step_with_arguments_sharing_the_state_memory(tau, alias):
+    # With overwrite_state, U and the momentum are written in place; arguments that share
+    # their memory are read as the chain reads them (before those writes).
+    results = {}
+    for name in ("chain", "fused"):
+        rng = np.random.default_rng(7)
+        opt = optim.ginger(rank=tau, overwrite_state=True)
+        theta = rng.standard_normal(D)
+        theta, state = opt.step(
+            theta, rng.standard_normal(D), opt.init(theta), rng.standard_normal(D)
+        )
+        grad = state.curvature[0].U[:, 0] if alias.startswith("grad") else rng.standard_normal(D)
+        if alias.startswith("theta"):
+            theta = state.mu
+        step = opt.step.chain if name == "chain" else opt.step
+        new_theta, new = step(theta, grad, state, rng.standard_normal(D))
+        results[name] = (new_theta.copy(), new.mu.copy(), new.curvature[0].U.copy())
+    (t_f, m_f, U_f), (t_c, m_c, U_c) = results["fused"], results["chain"]
+    np.testing.assert_array_equal(m_f, m_c)
+    np.testing.assert_array_equal(U_f, U_c)
+    np.testing.assert_allclose(t_f, t_c, rtol=0, atol=16 * np.finfo(np.float64).eps)

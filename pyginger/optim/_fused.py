@@ -66,7 +66,9 @@ def _eligible(theta, state) -> bool:
     blocks = state.curvature
     if not isinstance(blocks, tuple) or len(blocks) != 1:
         return False
-    U = getattr(blocks[0], "U", None)
+    U, mu = getattr(blocks[0], "U", None), state.mu
+    if type(mu) is not np.ndarray or mu.shape != theta.shape or mu.dtype != theta.dtype:
+        return False  # the kernels index the momentum unchecked: the chain answers instead
     return type(U) is np.ndarray and U.dtype == theta.dtype and U.shape[0] == theta.shape[0]
 
 
@@ -207,6 +209,19 @@ def _second_pass(kernels, first, p, s, state, F, grad, theta, into, beta1, c1, r
     return to, mu, new
 
 
+def _aliasing(p, state, s, theta, grad):
+    """Return ``(into, grad)``: whether the momentum is written in place, and a safe gradient.
+
+    With ``overwrite_state`` the momentum and ``U`` are written in place; a gradient that shares
+    memory with ``U`` is copied first, and parameters sharing the momentum's memory keep it
+    from being written in place (each is read after those writes in the second pass).
+    """
+    into = p.overwrite and state.mu.flags.writeable and not np.may_share_memory(theta, state.mu)
+    if p.overwrite and np.may_share_memory(grad, s.U):
+        grad = grad.copy()
+    return into, grad
+
+
 def fused_update(
     p, lr, beta1, rho, theta, grad, state, factor, where, kern=None, *, kernels=None,
     check_finite=None,
@@ -224,7 +239,7 @@ def fused_update(
     count = state.count + 1
     (s,) = state.curvature
     c1 = 1.0 - beta1**count
-    into = p.overwrite and state.mu.flags.writeable
+    into, grad = _aliasing(p, state, s, theta, grad)
     if kernels is not None:
         F = np.ascontiguousarray(factor)
         first = _first_pass(kernels, p, s, state, F, grad, beta1)
@@ -234,6 +249,8 @@ def fused_update(
             theta, mu, s = _second_pass(*args)
             return theta, GingerOptState(count, mu, (s,), state.size)
         factor = check_finite()  # raises as the chain's door would, or the four passes run
+        if not _vo._all_finite(state.mu):  # the chain's solve would raise, after the update
+            _v.require_finite_product("solve", "v", np.array([np.nan]))  # before any write here
     lr_t = _vo.lr_at(where, lr, count)  # before the curvature state is written
     if factor is not None:  # Ginger.update for one block, as it calls pyginger.update
         kern = _dispatch.kernels_for("update", None, np) if kern is None else kern
@@ -266,16 +283,26 @@ def _may_take_two_passes(p, state) -> bool:
 
 
 def _door_rest(where, p, state, curvature, theta, finite):
-    """Check the optimizer state, its block and the factor (entries only when ``finite``)."""
+    """Check the optimizer state, the factor (entries only when ``finite``), then its block.
+
+    In the chain's order: the block's state is checked by the update and the solve, after the
+    factor's entries; so when those were left unchecked they are checked before a fault of the
+    block is reported.
+    """
     _vo.check_state(where, state, GingerOptState, theta)
-    block = state.curvature[0]
-    _v.check_state(where, block, name="state.curvature[0]")  # as the update and solve would
+    raw, block = curvature, state.curvature[0]
     if finite or curvature is None:
         curvature = p.check_curvature(where, curvature, theta)
     else:
         curvature = _vo.check_factor(where, curvature, theta, finite=False)
-    if curvature is not None and p.form == "inverse":
-        _vc.check_inverse_form_damping(where, block.damping)
+    try:
+        _v.check_state(where, block, name="state.curvature[0]")  # as the update and solve would
+        if curvature is not None and p.form == "inverse":
+            _vc.check_inverse_form_damping(where, block.damping)
+    except (TypeError, ValueError):
+        if not finite and raw is not None:
+            p.check_curvature(where, raw, theta)
+        raise
     return curvature
 
 
