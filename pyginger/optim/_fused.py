@@ -124,13 +124,12 @@ def _finite_vector(C) -> bool:
     return all(map(math.isfinite, C.ravel().tolist()))
 
 
-#: A stand-in factor for :func:`_two_pass_kernels` before the factor is checked.
-_RANK_ONE = np.empty((0, 1))
+def _two_pass_kernels(p, s):
+    """Return the generated kernels of :func:`_first_pass` for a rank-one factor, or None.
 
-
-def _two_pass_kernels(p, s, F):
-    """Return the generated kernels of :func:`_first_pass` for this step, or None if none run."""
-    if F is None or F.shape[1] != 1 or p.form != "curvature" or _kernels() is None:
+    None where the two passes cannot run for the block state ``s``, whatever the factor.
+    """
+    if p.form != "curvature" or _kernels() is None:
         return None
     if s.U.nbytes < max(FUSED_MIN_BYTES, _dispatch._kernels.COMPILED_MIN_BYTES):
         return None  # the update's projection is NumPy's there: its sums would differ
@@ -268,18 +267,18 @@ def fused_update(
     return theta, GingerOptState(count, mu, (s,), state.size)
 
 
-def _may_take_two_passes(p, state) -> bool:
-    """Return whether the two passes may run for this state, whatever the factor.
+def _may_take_two_passes(p, state):
+    """Return the kernels of the two passes for this state if a rank-one factor comes, or None.
 
-    False, not an error, for a malformed state: the door's checks then report it, in their order.
+    None, not an error, for a malformed state: the door's checks then report it, in their order.
     """
     mu = getattr(state, "mu", None)
     if not (isinstance(mu, np.ndarray) and mu.flags.writeable):
-        return False  # a read-only momentum: the generated kernels' in-place branch writes it
+        return None  # a read-only momentum: the generated kernels' in-place branch writes it
     try:
-        return _two_pass_kernels(p, state.curvature[0], _RANK_ONE) is not None
+        return _two_pass_kernels(p, state.curvature[0])
     except (TypeError, ValueError, AttributeError):  # e.g. a step count that is no number
-        return False
+        return None
 
 
 def _door_rest(where, p, state, curvature, theta, finite):
@@ -324,7 +323,8 @@ def fused(optimizer, preconditioner, lr, beta1, rho):
         theta = _vo.check_theta(where, theta)
         # Where the two passes may run, the entries of the gradient and the factor are left to
         # their first pass (see _first_pass), and checked here only if it does not run.
-        maybe = _may_take_two_passes(p, state)
+        candidate = _may_take_two_passes(p, state)
+        maybe = candidate is not None
         grad = _vo.check_vector(where, "grad", grad, theta, finite=not maybe)
         try:
             curvature = _door_rest(where, p, state, curvature, theta, finite=not maybe)
@@ -338,7 +338,8 @@ def fused(optimizer, preconditioner, lr, beta1, rho):
             _vo.check_vector(where, "grad", grad, theta)
             return p.check_curvature(where, raw, theta)
 
-        kernels = _two_pass_kernels(p, state.curvature[0], curvature) if maybe else None
+        rank_one = curvature is not None and curvature.shape[1] == 1
+        kernels = candidate if rank_one else None
         if maybe and kernels is None:
             curvature = check_finite()
         args = (p, lr, beta1, rho, theta, grad, state, curvature, where, kern)
