@@ -415,12 +415,13 @@ def test_bench_projection_rows():
     from pyginger.core import _kernels
 
     rows = bench_projection(5000, 4, (1, 2, 8), repeats=2)  # U of 160 KB: the compiled paths
-    assert [(r["k"], r["path"]) for r in rows] == [(1, "generated"), (2, "loop"), (8, "tiles")]
+    assert [(r["k"], r["path"]) for r in rows] == [(1, "generated"), (2, "tiles"), (8, "tiles")]
     for r in rows:
         assert r["bytes"] == 8 * r["dim"] * (4 + r["k"])
         assert r["chosen_gbs"] == pytest.approx(r["bytes"] / r["chosen_s"] / 1e9)
         assert r["fraction"] == pytest.approx(r["chosen_gbs"] / r["triad_gbs"])
-    assert _kernels._by_tiles(np.ones((2, 4)), 8) and not _kernels._by_tiles(np.ones((2, 4)), 2)
+    assert _kernels._by_tiles(np.ones((2, 4)), 2) and not _kernels._by_tiles(np.ones((2, 4)), 1)
+    assert not _kernels._by_tiles(np.ones((2, 4), dtype=np.float32), 3)
     assert len(format_projection_table(rows).splitlines()) == 1 + len(rows)
 
 

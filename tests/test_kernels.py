@@ -297,7 +297,8 @@ def test_cholesky_reorthonormalization_restores_orthonormality(backend, dtype, a
 @pytest.mark.parametrize("k", [1, 2, 4, 32])
 def test_project_gram_matches_twin(path, dtype, d, k):
     # d = 2049 and 4500: row counts that leave remainders after the 4-row unrolling and blocks.
-    # k >= 4: row tiles through BLAS (_kernels._by_tiles), bounded like the loop kernel.
+    # k >= 2 (float32: 4): row tiles through BLAS (_kernels._by_tiles), bounded like the loop
+    # kernel.
     rng = np.random.default_rng(1000 * k + d)
     for tau in (1, 4, 5, 13, 16, 17):  # generated (two sets of sums, one), loop kernels
         U, X = _data(rng, d, tau, k, dtype)
@@ -310,12 +311,13 @@ def test_project_gram_matches_twin(path, dtype, d, k):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("k", [4, 5, 8, 17, 40])
+@pytest.mark.parametrize("k", [2, 4, 5, 8, 16, 17, 40])
 def test_projection_by_tiles_matches_twin_and_blas(path, monkeypatch, dtype, k):
     # Tiles of 7-11 rows (TILE_BYTES of 640 float64 rows' bytes over tau + k columns, at least
     # MIN_TILE_ROWS = 7): many tiles and a ragged last one, in each thread's block. The sums run
     # by tile, then in BLAS's order within a tile, in float64: a length-d sum in another order,
-    # bounded as the loop kernel's (_bound: both errors are at most ~d eps |U|^T |X|).
+    # bounded as the loop kernel's (_bound: both errors are at most ~d eps |U|^T |X|). k <= 16
+    # runs the compiled loop over tiles, k >= 17 the Python one (_tiles.COMPILED_MAX_COLUMNS).
     from pyginger.core import _tiles
 
     monkeypatch.setattr(_tiles, "TILE_BYTES", 8 * 640)
@@ -324,7 +326,7 @@ def test_projection_by_tiles_matches_twin_and_blas(path, monkeypatch, dtype, k):
     d = 1001
     for tau in (1, 4, 16):
         U, X = _data(rng, d, tau, k, dtype)
-        assert _kernels._by_tiles(U, k) == (dtype == np.float64 or k >= min(16, tau))
+        assert _kernels._by_tiles(U, k) == (k >= (2 if dtype == np.float64 else 4))
         C, G = _kernels.project_gram(U, X)
         C_ref, G_ref = _reference.project_gram(U, X)
         absu, absx = np.abs(U.T).astype(np.float64), np.abs(X).astype(np.float64)

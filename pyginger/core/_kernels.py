@@ -35,7 +35,7 @@ kernels", has the figures):
   ``tau <= 16`` run the generated kernels of :mod:`pyginger.core._unrolled` (why generated:
   :mod:`pyginger.core._codegen`).
 * ``project`` and ``project_gram`` with ``k >=`` :data:`TILES_MIN_COLUMNS` columns (float32:
-  see :data:`BLAS_MIN_COLUMNS`) run by row tiles that stay in cache, each multiplied by BLAS
+  :data:`FLOAT32_TILES_MIN_COLUMNS`) run by row tiles that stay in cache, each multiplied by BLAS
   (:mod:`pyginger.core._tiles`), the partial sums added in float64.
 * ``axpy_lowrank`` treats four rows at a time for ``tau < 16``, each dot product split over even
   and odd columns, so eight independent chains hide the latency of the fused multiply-add; for
@@ -64,7 +64,7 @@ __all__ = [
     "COMPILED_MIN_BYTES",
     "PARALLEL_MIN_BYTES",
     "PARALLEL_MIN_FLOPS",
-    "BLAS_MIN_COLUMNS",
+    "FLOAT32_TILES_MIN_COLUMNS",
     "TILES_MIN_COLUMNS",
 ]
 
@@ -78,14 +78,13 @@ COMPILED_MIN_BYTES = 128 << 10
 PARALLEL_MIN_BYTES = 4 << 20
 
 #: Columns of the operand from which :func:`project` and :func:`project_gram` run by row tiles
-#: through BLAS (:mod:`pyginger.core._tiles`) in float64; the loop kernel below, whose ``(k, tau)``
-#: sums go through memory. With ``k = 2`` the two measured alike (docs/performance.md,
-#: "Rank-k factors").
-TILES_MIN_COLUMNS = 4
+#: through BLAS (:mod:`pyginger.core._tiles`) in float64; below, the loop kernel, whose ``(k,
+#: tau)`` sums go through memory (docs/performance.md, "Rank-k factors").
+TILES_MIN_COLUMNS = 2
 
 #: For float32 ``U`` the tiles convert to float64 first, which costs: they run from
-#: ``k >= min(BLAS_MIN_COLUMNS, tau)`` columns (and at least :data:`TILES_MIN_COLUMNS`).
-BLAS_MIN_COLUMNS = 16
+#: ``k >= FLOAT32_TILES_MIN_COLUMNS`` columns.
+FLOAT32_TILES_MIN_COLUMNS = 4
 
 #: Floating-point operations from which the rotation (compute-bound for large ``tau``) is made
 #: parallel even when ``U`` is smaller than :data:`PARALLEL_MIN_BYTES`.
@@ -411,9 +410,7 @@ def _project_unrolled(U, x):
 
 def _by_tiles(U, k) -> bool:
     """Whether a projection with ``k`` columns runs by row tiles (:data:`TILES_MIN_COLUMNS`)."""
-    if U.dtype == np.float64:
-        return k >= TILES_MIN_COLUMNS
-    return k >= max(TILES_MIN_COLUMNS, min(BLAS_MIN_COLUMNS, U.shape[1]))
+    return k >= (TILES_MIN_COLUMNS if U.dtype == np.float64 else FLOAT32_TILES_MIN_COLUMNS)
 
 
 def _tiled(U, X, gram=False):

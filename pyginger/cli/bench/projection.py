@@ -7,6 +7,15 @@ BLAS from :data:`~pyginger.core._kernels.TILES_MIN_COLUMNS` columns, the generat
 ``k = 1``), the loop kernel alone, one DGEMM over all rows (``U.T @ X`` and ``X.T @ X``), and a
 one-thread STREAM triad as the yardstick. Rates are the bytes of ``U`` and ``X`` read over the
 time.
+
+The projection is ``2 d k (tau + k)`` floating-point operations on ``8 d (tau + k)`` bytes
+(float64), ``k / 4`` operations per byte: from ``k`` of about 8 it can be compute-bound on one
+core. Each row
+also gets a compute floor: the time of the same products, one tile at a time, on a tile that
+sits in the cache (:func:`pyginger.core._tiles.tile_rows` rows of ``U`` and ``X``, through
+NumPy's BLAS), times the tiles in ``d``. The larger of the two floors, reading ``U`` and ``X`` at
+the triad's rate or computing in cache, is what the pass can attain; ``bound_fraction`` is that
+over the path's time.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import numpy as np
 from pyginger.cli.bench._format import _fmt_pct, _fmt_time
 from pyginger.cli.bench.bandwidth import _triad_serial, available_memory
 
-__all__ = ["bench_projection", "format_projection_table"]
+__all__ = ["bench_projection", "format_projection_table", "projection_lines"]
 
 _NAMES = ("chosen", "loop", "dgemm")
 
@@ -37,6 +46,25 @@ def _candidates(U, X):
         return U64.T @ X64, X64.T @ X64
 
     return {"chosen": lambda: _kernels.project_gram(U, X), "loop": loop, "dgemm": dgemm}
+
+
+def _compute_floor(U, X, repeats):
+    """Return the seconds of ``[U^T X, X^T X]`` one tile at a time, each tile already in cache."""
+    from pyginger.core import _tiles
+
+    rows = min(U.shape[0], _tiles.tile_rows(U.shape[1], X.shape[1]))
+    u, x = U[:rows].astype(np.float64), X[:rows].astype(np.float64)
+    # The Gram matrix as the path computes it: narrow tiles by GEMM from compiled code (x.T @ y
+    # with a copy y, or NumPy would call SYRK), wide ones by NumPy's x.T @ x, which is SYRK.
+    y = x.copy() if X.shape[1] <= _tiles.COMPILED_MAX_COLUMNS else x
+    calls = 20
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        for _ in range(calls):
+            u.T @ x, x.T @ y
+        best = min(best, (time.process_time() - start) / calls)
+    return best * U.shape[0] / rows
 
 
 def _path(U, k) -> str:
@@ -74,13 +102,16 @@ def bench_projection(
     list of dict
         Per ``k``: ``dim``, ``rank``, ``k``, ``dtype``, ``path`` (what the update runs),
         ``bytes`` (``U`` and ``X``), ``{name}_s`` and ``{name}_gbs`` for chosen, loop, dgemm,
-        ``triad_gbs`` (one thread, CPU time) and ``fraction`` (chosen over the triad).
+        ``triad_gbs`` (one thread, CPU time), ``fraction`` (chosen over the triad), ``flops``,
+        ``gflops`` (chosen), ``compute_s`` (the compute floor), ``bound`` (``"memory"`` or
+        ``"compute"``: the larger floor) and ``bound_fraction`` (that floor over the chosen
+        time).
 
     Examples
     --------
     >>> rows = bench_projection(5000, 4, (2, 8), repeats=2)  # U of 160 KB: compiled
     >>> [(r["k"], r["path"]) for r in rows]
-    [(2, 'loop'), (8, 'tiles')]
+    [(2, 'tiles'), (8, 'tiles')]
     """
     dt = np.dtype(dtype)
     rng = np.random.default_rng(seed)
@@ -108,9 +139,23 @@ def bench_projection(
             row[f"{name}_gbs"] = nbytes / best[name] / 1e9
         row["triad_gbs"] = 3 * 8 * n / best["triad"] / 1e9
         row["fraction"] = row["chosen_gbs"] / row["triad_gbs"]
+        row.update(_floors(row, _compute_floor(U, X, repeats)))
         rows.append(row)
         del U, X, calls
     return rows
+
+
+def _floors(row, compute_s):
+    """Return the row's flop rate and the larger of its two floors (module docstring)."""
+    flops = 2 * row["dim"] * row["k"] * (row["rank"] + row["k"])
+    memory_s = row["bytes"] / (row["triad_gbs"] * 1e9)
+    return {
+        "flops": flops,
+        "gflops": flops / row["chosen_s"] / 1e9,
+        "compute_s": compute_s,
+        "bound": "compute" if compute_s > memory_s else "memory",
+        "bound_fraction": max(compute_s, memory_s) / row["chosen_s"],
+    }
 
 
 def format_projection_table(rows):
@@ -120,17 +165,49 @@ def format_projection_table(rows):
     --------
     >>> rows = bench_projection(5000, 4, (8,), repeats=2)
     >>> print(format_projection_table(rows).splitlines()[0])  # doctest: +NORMALIZE_WHITESPACE
-    dtype d tau k path time GB/s loop GB/s DGEMM GB/s triad GB/s % triad
+    dtype d tau k path time GB/s loop GB/s DGEMM GB/s triad GB/s % triad GFLOP/s bound % bound
     """
     head = (
         f"{'dtype':>7} {'d':>8} {'tau':>4} {'k':>4} {'path':>9} {'time':>10} {'GB/s':>6} "
-        f"{'loop GB/s':>9} {'DGEMM GB/s':>10} {'triad GB/s':>10} {'% triad':>7}"
+        f"{'loop GB/s':>9} {'DGEMM GB/s':>10} {'triad GB/s':>10} {'% triad':>7} "
+        f"{'GFLOP/s':>7} {'bound':>7} {'% bound':>7}"
     )
     lines = [head]
     for r in rows:
         lines.append(
             f"{r['dtype']:>7} {r['dim']:>8} {r['rank']:>4} {r['k']:>4} {r['path']:>9} "
             f"{_fmt_time(r['chosen_s']):>10} {r['chosen_gbs']:>6.1f} {r['loop_gbs']:>9.1f} "
-            f"{r['dgemm_gbs']:>10.1f} {r['triad_gbs']:>10.1f} {_fmt_pct(r['fraction']):>7}"
+            f"{r['dgemm_gbs']:>10.1f} {r['triad_gbs']:>10.1f} {_fmt_pct(r['fraction']):>7} "
+            f"{r['gflops']:>7.1f} {r['bound']:>7} {_fmt_pct(r['bound_fraction']):>7}"
         )
     return "\n".join(lines)
+
+
+def projection_lines(rows, *, narrow=16):
+    """Return the verdicts below the table: ``k <= narrow`` on the triad, wider ``k`` on DGEMM.
+
+    Examples
+    --------
+    >>> rows = bench_projection(5000, 4, (8, 32), repeats=2)
+    >>> [line.split(":")[0] for line in projection_lines(rows)]
+    ['k <= 16', 'k >= 17']
+    """
+    lines = []
+    narrow_rows = [r for r in rows if r["k"] <= narrow]
+    if narrow_rows:
+        worst = min(narrow_rows, key=lambda r: r["fraction"])
+        computing = [r["k"] for r in narrow_rows if r["bound"] == "compute"]
+        lines.append(
+            f"k <= {narrow}: lowest % triad {_fmt_pct(worst['fraction']).strip()} (k = "
+            f"{worst['k']}; target >= 60%); lowest % of the larger floor "
+            f"{_fmt_pct(min(r['bound_fraction'] for r in narrow_rows)).strip()}"
+            + (f"; compute-bound on one core at k = {computing}" if computing else "")
+        )
+    wide = [r for r in rows if r["k"] > narrow]
+    if wide:
+        worst = min(wide, key=lambda r: r["chosen_gbs"] / r["dgemm_gbs"])
+        lines.append(
+            f"k >= {narrow + 1}: lowest path / DGEMM over all rows "
+            f"{worst['chosen_gbs'] / worst['dgemm_gbs']:.2f} (k = {worst['k']}; target >= 0.6)"
+        )
+    return lines

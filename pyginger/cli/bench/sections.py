@@ -23,7 +23,11 @@ from pyginger.cli.bench.bandwidth import (
 )
 from pyginger.cli.bench.crossover import dense_crossover, format_crossover
 from pyginger.cli.bench.memory import format_memory, update_memory
-from pyginger.cli.bench.projection import bench_projection, format_projection_table
+from pyginger.cli.bench.projection import (
+    bench_projection,
+    format_projection_table,
+    projection_lines,
+)
 from pyginger.cli.bench.scaling import format_overhead, format_scaling, scaling_ratios
 from pyginger.cli.bench.step import (
     SLOPE_FROM_DIM,
@@ -313,12 +317,17 @@ def projection_section(plan):
         "one thread, CPU time, best of interleaved samples; GB/s = bytes of U and F over the "
         "time; path = what the update runs (tiles: row tiles in cache through BLAS); loop = the "
         "loop kernel alone; DGEMM = U.T @ F and F.T @ F over all rows; % triad = path over a "
-        "one-thread triad timed alike (target >= 60% for k <= 16)"
+        "one-thread triad timed alike (target >= 60% for k <= 16); bound = the larger floor: "
+        "memory (U and F read at the triad's rate) or compute (the products one cached tile "
+        "at a time through BLAS, 2 d k (tau + k) flops); % bound = that floor over the path's "
+        "time"
     )
     ks = (2, 4, 8, 16, 32, 64, 128)
     with thread_limits(numba=1, blas=1):
         rows = bench_projection(dim, 16, ks, repeats=3 if plan.quick else 5)
     _say(format_projection_table(rows))
+    for line in projection_lines(rows):
+        _say(line)
     return rows
 
 
