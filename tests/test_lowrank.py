@@ -599,13 +599,21 @@ def test_update_refuses_a_factor_whose_square_overflows():
         pyginger.update(state, np.full(5, 1e200))
 
 
+@pytest.mark.parametrize("tile_rows", [None, 8])
 @pytest.mark.parametrize(("d", "tau", "k", "seed"), [(20, 4, 2, 0), (30, 11, 3, 1), (6, 5, 2, 2)])
-def test_nearly_dependent_factor_columns_keep_u_orthonormal(d, tau, k, seed):
+def test_nearly_dependent_factor_columns_keep_u_orthonormal(
+    monkeypatch, d, tau, k, seed, tile_rows
+):
     # Columns f, f + 1e-12 g, ...: each column is large, but one direction of the residual is
     # ~1e-12 |f| and carries the residual's rounding error (~eps |f|, in span(U) too) amplified
     # by 1e12 unless it is re-orthogonalized. The result must stay orthonormal to working
     # precision (tens of eps for these sizes) and represent beta G + (1 - beta) F F^T exactly
     # while nothing is truncated (d = 6, tau = 5: the residual is at most one-dimensional).
+    # tile_rows = 8: the residual's QR by row tiles (core._tall_qr, from d = 16), as at large d.
+    from pyginger.core import _tall_qr
+
+    if tile_rows is not None:
+        monkeypatch.setattr(_tall_qr, "TILE_ROWS", tile_rows)
     rng = np.random.default_rng(seed)
     state = pyginger.init(d, tau, damping=1.0)
     for f in make_factors(rng, d, 1, 3):  # a state with some curvature first
