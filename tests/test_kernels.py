@@ -21,7 +21,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import pyginger
-from pyginger.core import _codegen, _kernels, _unrolled
+from pyginger.core import _codegen, _kernels, _tiles, _unrolled
 from pyginger.core import _twins as _reference
 from pyginger.core import rank_update as lowrank
 
@@ -313,8 +313,8 @@ def test_project_gram_matches_twin(path, dtype, d, k):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("k", [2, 4, 5, 8, 16, 17, 40])
 def test_projection_by_tiles_matches_twin_and_blas(path, monkeypatch, dtype, k):
-    # Tiles of 7-11 rows (TILE_BYTES of 640 float64 rows' bytes over tau + k columns, at least
-    # MIN_TILE_ROWS = 7): many tiles and a ragged last one, in each thread's block. The sums run
+    # Tiles of 11-213 rows (TILE_BYTES of 640 float64 rows' bytes over tau + k columns; 20 or
+    # more where k <= 16): many tiles and a ragged last one, in each thread's block. The sums run
     # by tile, then in BLAS's order within a tile, in float64: a length-d sum in another order,
     # bounded as the loop kernel's (_bound: both errors are at most ~d eps |U|^T |X|). k <= 16
     # runs the compiled loop over tiles, k >= 17 the Python one (_tiles.COMPILED_MAX_COLUMNS).
@@ -337,6 +337,53 @@ def test_projection_by_tiles_matches_twin_and_blas(path, monkeypatch, dtype, k):
         np.testing.assert_array_less(
             np.abs(_kernels.project(U, X) - exact), _bound(d, np.float64, absu, absx)
         )
+
+
+@pytest.mark.parametrize("k", [4, 17])
+def test_project_with_float32_operand_and_float64_u(path, k):
+    # project() takes X in either dtype whatever U's: by tiles (compiled for k <= 16), each
+    # widened to float64, bounded as above.
+    rng = np.random.default_rng(40 + k)
+    U = rng.standard_normal((1001, 5))
+    X = rng.standard_normal((1001, k)).astype(np.float32)
+    exact = U.T @ X.astype(np.float64)
+    bound = _bound(1001, np.float64, np.abs(U.T), np.abs(X).astype(np.float64))
+    np.testing.assert_array_less(np.abs(_kernels.project(U, X) - exact), bound)
+
+
+def test_parallel_tiles_give_the_same_bits_every_call(monkeypatch):
+    # Each thread's block adds into its own accumulator, summed after the join in block order:
+    # the parallel projection is deterministic. Were the blocks to share one accumulator, a
+    # lost update would show as a differing call (seen in 3 of 50 calls at this size).
+    monkeypatch.setattr(_kernels, "PARALLEL_MIN_BYTES", 0)
+    rng = np.random.default_rng(41)
+    U, X = rng.standard_normal((200_000, 4)), rng.standard_normal((200_000, 8))
+    first = _kernels.project_gram(U, X)
+    for _ in range(20):
+        again = _kernels.project_gram(U, X)
+        assert np.array_equal(again[0], first[0]) and np.array_equal(again[1], first[1])
+    nblocks = _kernels._blocks(U)
+    if nblocks > 1:  # the blocks' sums, added as _tiled adds them
+        size = -(-U.shape[0] // nblocks)
+        parts = np.zeros((nblocks, 4, 8))
+        for b in range(nblocks):
+            lo, hi = b * size, min(U.shape[0], (b + 1) * size)
+            _tiles.project_tiles(U, X, lo, hi, parts[b], np.zeros((8, 8)))
+        assert np.array_equal(first[0], parts.sum(axis=0))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k", [1, 2, 7])
+def test_column_norms_match_a_float64_reference(dtype, k):
+    # The update's thresholds compare these norms: each is a length-d sum of squares in the
+    # dtype of X, within d eps of the float64 norm (relative, for the square; half for the root).
+    from pyginger.core import _dispatch
+
+    X = np.random.default_rng(k).standard_normal((3000, k)).astype(dtype)
+    got = _dispatch.column_norms(X, np)
+    want = np.linalg.norm(X.astype(np.float64), axis=0)
+    assert got.dtype == np.float64 and got.shape == (k,)
+    np.testing.assert_allclose(got, want, rtol=3000 * float(np.finfo(dtype).eps), atol=0)
 
 
 def test_kernels_accept_non_contiguous_inputs():

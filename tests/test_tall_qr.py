@@ -79,12 +79,27 @@ def test_tall_qr_in_blocks_on_threads_equals_serial():
     assert np.array_equal(Q1, Q2) and np.array_equal(R1, R2)
 
 
-def test_small_and_wide_arrays_go_to_lapack(monkeypatch):
+def test_small_wide_and_empty_arrays_go_to_lapack(monkeypatch):
     calls = []
     monkeypatch.setattr(_tall_qr, "_qr", lambda A: calls.append(A.shape) or np.linalg.qr(A))
-    P = np.random.default_rng(5).standard_normal((2 * ROWS - 1, 3))
+    rng = np.random.default_rng(5)
+    P = rng.standard_normal((2 * ROWS - 1, 3))  # under two tiles
     _check_qr(P, *_tall_qr.tall_qr(P))
+    P = rng.standard_normal((10 * ROWS, ROWS + 1))  # wider than a tile: its R would not fit
+    _check_qr(P, *_tall_qr.tall_qr(P))
+    Q, R = _tall_qr.tall_qr(np.zeros((10 * ROWS, 0)))  # no columns: LAPACK refuses k = 0
+    assert Q.shape == (10 * ROWS, 0) and R.shape == (0, 0)
     monkeypatch.setattr(_tall_qr, "MAX_COLUMNS", 2)
-    P = np.random.default_rng(6).standard_normal((10 * ROWS, 3))
+    P = rng.standard_normal((10 * ROWS, 3))
     _check_qr(P, *_tall_qr.tall_qr(P))
     assert calls == []
+
+
+def test_float32_tiles_are_factored_in_float64():
+    # As numpy.linalg.qr factors float32: Q is orthonormal to the rounding of its entries to
+    # float32 (about sqrt(k) eps32 / 2 per column pair), not to a float32 factorization's.
+    P = np.random.default_rng(7).standard_normal((1000, 6)).astype(np.float32)
+    Q, R = _tall_qr.tall_qr(P)
+    assert Q.dtype == R.dtype == np.float32
+    Q64 = Q.astype(np.float64)
+    assert np.max(np.abs(Q64.T @ Q64 - np.eye(6))) <= 2 * np.sqrt(6) * np.finfo(np.float32).eps

@@ -107,13 +107,16 @@ def column_norms(X, xp) -> np.ndarray:
     return _backend.to_host(xp.sqrt(xp.sum(X * X, axis=0)))
 
 
-def tall_qr(P, xp):
-    """Return the reduced QR ``(Q, R)`` of the ``(d, k)`` ``P``; NumPy's by row tiles (TSQR)."""
-    if xp is np:
-        if _kernels is None:
-            return _tall_qr.tall_qr(P)
+def tall_qr(P, xp, kern=None):
+    """Return the reduced QR ``(Q, R)`` of the ``(d, k)`` ``P``; NumPy's by row tiles (TSQR).
+
+    With the compiled kernels (``kern``) the tiles run on their threads, else on this one.
+    """
+    if xp is not np:
+        return xp.linalg.qr(P)
+    if kern is NumbaKernels:
         return _tall_qr.tall_qr(P, _kernels._run, _kernels._blocks(P))
-    return xp.linalg.qr(P)
+    return _tall_qr.tall_qr(P)
 
 
 _EPS = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}

@@ -13,8 +13,12 @@ same backward stability (``P + E = Q R`` with ``|E| = O(eps |P|)`` and ``Q`` ort
 sign from LAPACK's, as any QR's may.
 
 Each tile calls LAPACK's ``geqrf`` and ``orgqr`` through :mod:`scipy.linalg.lapack`: for a
-``(4096, 16)`` tile 0.38 ms against 1.4 ms through ``numpy.linalg.qr``. Arrays of fewer than
-two tiles' rows, and ones wider than :data:`MAX_COLUMNS`, go to ``numpy.linalg.qr`` directly.
+``(4096, 16)`` tile 0.38 ms against 1.4 ms through ``numpy.linalg.qr``. float32 tiles are
+factored in float64, as ``numpy.linalg.qr`` factors float32 arrays, and ``Q`` and ``R`` rounded to
+float32 at the end. Arrays of fewer than two tiles' rows, without columns, or wider than
+:data:`MAX_COLUMNS`, go to ``numpy.linalg.qr`` directly. A NaN anywhere in ``P`` makes all of
+``Q`` NaN (LAPACK's own QR spoils only the columns from the NaN's on); the update never passes
+one.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ def tall_qr(P, run=None, nblocks=1):
     True
     """
     d, k = P.shape
-    if d < 2 * TILE_ROWS or k > min(MAX_COLUMNS, TILE_ROWS):
+    if d < 2 * TILE_ROWS or not 0 < k <= min(MAX_COLUMNS, TILE_ROWS):
         Q, R = np.linalg.qr(P)
         return np.ascontiguousarray(Q), R
     starts = list(range(0, d, TILE_ROWS))
@@ -69,18 +73,18 @@ def tall_qr(P, run=None, nblocks=1):
 
     def factor(b, first, last):  # the tiles first..last-1
         for i in range(first, last):
-            tiles[i] = _qr(P[starts[i] : stops[i]])
+            tiles[i] = _qr(P[starts[i] : stops[i]].astype(np.float64, copy=False))
 
     _blocks(run, nblocks, len(starts), factor)
     Q2, R = _qr(np.concatenate([r for _, r in tiles]))
-    Q = np.empty(P.shape, dtype=Q2.dtype)
+    Q = np.empty(P.shape, dtype=P.dtype)
 
     def assemble(b, first, last):  # Q's rows of the tiles first..last-1
         for i in range(first, last):
             np.matmul(tiles[i][0], Q2[i * k : (i + 1) * k], out=Q[starts[i] : stops[i]])
 
     _blocks(run, nblocks, len(starts), assemble)
-    return Q, R
+    return Q, R.astype(P.dtype, copy=False)
 
 
 def _blocks(run, nblocks, n, task):

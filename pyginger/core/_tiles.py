@@ -61,7 +61,7 @@ def project_tiles(U, X, lo, hi, acc, gram=None):
     Parameters
     ----------
     U : (d, tau) ndarray, C-contiguous, float32 or float64
-    X : (d, k) ndarray, C-contiguous, the dtype of ``U``
+    X : (d, k) ndarray, C-contiguous, float32 or float64
     lo, hi : int
         The row range (a thread's block).
     acc : (tau, k) ndarray of float64
@@ -84,9 +84,9 @@ def project_tiles(U, X, lo, hi, acc, gram=None):
         return
     gram = np.zeros((0, 0)) if gram is None else gram  # empty: no Gram matrix
     with np.errstate(invalid="ignore"):  # BLAS's spurious flag (see _twins.quiet_blas)
-        if U.dtype == np.float64:
+        if U.dtype == X.dtype == np.float64:
             _tiles_float64(U, X, lo, hi, rows, acc, gram)
-        else:
+        else:  # float32 in either (BLAS multiplies one dtype): both widened to float64
             _tiles_widened(U, X, lo, hi, rows, acc, gram)
 
 
@@ -108,7 +108,7 @@ def _tiles_float64(U, X, lo, hi, rows, acc, gram):  # pragma: no cover - compile
 
 @jit(**_OPTS)
 def _tiles_widened(U, X, lo, hi, rows, acc, gram):  # pragma: no cover - compiled
-    """Add the tiles of rows ``lo:hi`` of float32 ``U`` and ``X``, each widened to float64."""
+    """Add the tiles of rows ``lo:hi`` of ``U`` and ``X`` (float32 in one), widened to float64."""
     U64, X64 = np.empty((rows, U.shape[1])), np.empty((rows, X.shape[1]))
     for start in range(lo, hi, rows):
         n = min(hi, start + rows) - start

@@ -187,7 +187,7 @@ def _residual_basis(kern, xp, U, P, tol, small):
     the directions are projected off ``span(U)`` and re-orthonormalized twice ("twice is
     enough"), which makes them orthogonal to ``U`` to working precision whatever their size.
     """
-    Qp, Rp = _dispatch.tall_qr(P, xp)
+    Qp, Rp = _dispatch.tall_qr(P, xp, kern)
     W, s, _ = np.linalg.svd(_backend.to_host(Rp), full_matrices=False)
     keep = s > tol
     # P = Qp Rp = (Qp W) diag(s) Z^T: the kept directions are Qp W[:, keep].
@@ -196,7 +196,7 @@ def _residual_basis(kern, xp, U, P, tol, small):
         _instrument.record("residual-reorth")
         for _ in range(2):
             Q = kern.axpy_lowrank(1.0, Q, U, kern.small_in(-kern.small_out(kern.project(U, Q)), U))
-            Q = _dispatch.contiguous(_dispatch.tall_qr(Q, xp)[0], xp)
+            Q = _dispatch.contiguous(_dispatch.tall_qr(Q, xp, kern)[0], xp)
     return Q, _backend.to_host(Q.T @ P)
 
 
