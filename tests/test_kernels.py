@@ -270,8 +270,16 @@ def test_overwrite_state_on_array_api_strict_matches_pure():
     assert bool(xps.all(new.U == pure.U))
 
 
+@pytest.mark.parametrize("tile_rows", [None, 16])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_cholesky_reorthonormalization_restores_orthonormality(backend, dtype, algorithm_counts):
+def test_cholesky_reorthonormalization_restores_orthonormality(
+    monkeypatch, backend, dtype, algorithm_counts, tile_rows
+):
+    # tile_rows = 16: Householder QR by row tiles (core._tall_qr, from d = 32), as at large d.
+    from pyginger.core import _tall_qr
+
+    if tile_rows is not None:
+        monkeypatch.setattr(_tall_qr, "TILE_ROWS", tile_rows)
     eps = np.finfo(dtype).eps
     state = _warm(80, 7, dtype, backend)
     rng = np.random.default_rng(11)
@@ -288,8 +296,15 @@ def test_cholesky_reorthonormalization_restores_orthonormality(backend, dtype, a
     # Far from orthonormal, Householder QR takes over.
     before = algorithm_counts["householder-qr"]
     far = state._replace(U=(3.0 * state.U).astype(dtype))
-    assert pyginger.orthogonality_error(pyginger.reorthonormalize(far, backend=backend)) < 30 * eps
+    fixed = pyginger.reorthonormalize(far, backend=backend)
+    assert pyginger.orthogonality_error(fixed) < 30 * eps
     assert algorithm_counts["householder-qr"] == before + 1
+    # ... and represents the same matrix, 9 U diag(sigma) U^T (R's signs drop out), to 9x the
+    # tolerance above.
+    U64 = state.U.astype(np.float64)
+    G_far = 9 * (U64 * state.sigma) @ U64.T
+    G1 = (fixed.U.astype(np.float64) * fixed.sigma) @ fixed.U.T.astype(np.float64)
+    np.testing.assert_allclose(G1, G_far, rtol=0, atol=900 * eps * float(state.sigma[0]))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

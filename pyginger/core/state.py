@@ -201,7 +201,7 @@ def _reorthonormalize(kern, xp, U, sigma, out=None):
         empty = _dispatch.contiguous(U[:, :0], xp)
         return _dispatch.rotate(kern, U, A, empty, np.zeros((0, tau)), out), np.maximum(lam, 0.0)
     _instrument.record("householder-qr")
-    Q, R = xp.linalg.qr(U)
+    Q, R = _dispatch.tall_qr(U, xp, kern)  # any QR will do: U diag(s) U^T ignores R's signs
     R = _backend.to_host(R)
     lam, W = _dispatch.top_eigh((R * sigma) @ R.T, tau)
     Q = _dispatch.contiguous(Q, xp)
