@@ -421,8 +421,30 @@ def test_bench_projection_rows():
         assert r["chosen_gbs"] == pytest.approx(r["bytes"] / r["chosen_s"] / 1e9)
         assert r["fraction"] == pytest.approx(r["chosen_gbs"] / r["triad_gbs"])
     assert _kernels._by_tiles(np.ones((2, 4)), 2) and not _kernels._by_tiles(np.ones((2, 4)), 1)
+    assert not any("threads" in r for r in rows)  # one thread unless asked
     assert not _kernels._by_tiles(np.ones((2, 4), dtype=np.float32), 3)
     assert len(format_projection_table(rows).splitlines()) == 1 + len(rows)
+
+
+def test_bench_projection_on_threads():
+    import numba
+
+    from pyginger.cli.bench.projection import (
+        bench_projection,
+        format_projection_table,
+        projection_lines,
+    )
+
+    threads = min(2, numba.config.NUMBA_NUM_THREADS)
+    if threads < 2:
+        pytest.skip("one Numba thread only")
+    rows = bench_projection(5000, 4, (8, 32), repeats=2, threads=threads)
+    for r in rows:
+        assert r["threads"] == threads
+        assert r["threads_gbs"] == pytest.approx(r["bytes"] / r["threads_s"] / 1e9)
+        assert r["threads_fraction"] == pytest.approx(r["threads_gbs"] / r["threads_triad_gbs"])
+    assert f"{threads}-thr GB/s" in format_projection_table(rows).splitlines()[0]
+    assert any(line.startswith(f"k <= 16 on {threads} threads") for line in projection_lines(rows))
 
 
 def test_fixed_cost_rows():

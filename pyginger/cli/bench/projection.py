@@ -25,7 +25,12 @@ import time
 import numpy as np
 
 from pyginger.cli.bench._format import _fmt_pct, _fmt_time
-from pyginger.cli.bench.bandwidth import _triad_serial, available_memory
+from pyginger.cli.bench.bandwidth import (
+    _triad_parallel,
+    _triad_serial,
+    available_memory,
+    thread_limits,
+)
 
 __all__ = ["bench_projection", "format_projection_table", "projection_lines"]
 
@@ -67,6 +72,31 @@ def _compute_floor(U, X, repeats):
     return best * U.shape[0] / rows
 
 
+def _on_threads(U, X, triad_arrays, threads, repeats):
+    """Return ``(seconds, triad GB/s)``: the update's path and a triad on ``threads`` threads.
+
+    Wall clock, interleaved, best of ``repeats``: how the update runs the pass (its blocks on
+    the Numba threads), against a triad on as many threads.
+    """
+    from pyginger.core import _kernels
+
+    a, b, c = triad_arrays
+    calls = {
+        "chosen": lambda: _kernels.project_gram(U, X),
+        "triad": lambda: _triad_parallel(a, b, c, 3.0),
+    }
+    best = dict.fromkeys(calls, float("inf"))
+    with thread_limits(numba=threads, blas=1):
+        for call in calls.values():
+            call()
+        for r in range(repeats):
+            for name in list(calls) if r % 2 == 0 else list(calls)[::-1]:
+                start = time.perf_counter()
+                calls[name]()
+                best[name] = min(best[name], time.perf_counter() - start)
+    return best["chosen"], 3 * a.nbytes / best["triad"] / 1e9
+
+
 def _path(U, k) -> str:
     from pyginger.core import _kernels, _unrolled
 
@@ -78,12 +108,21 @@ def _path(U, k) -> str:
 
 
 def bench_projection(
-    dim=1_000_000, rank=16, ks=(2, 4, 8, 16, 32, 64, 128), *, dtype="float64", repeats=5, seed=0
+    dim=1_000_000,
+    rank=16,
+    ks=(2, 4, 8, 16, 32, 64, 128),
+    *,
+    dtype="float64",
+    repeats=5,
+    seed=0,
+    threads=1,
 ):
     """Time ``[U^T X, X^T X]`` for ``(dim, k)`` factors: the update's path, the loop, DGEMM.
 
     Call it with one Numba and one OpenBLAS thread (:func:`~pyginger.cli.bench.thread_limits`):
-    the times are CPU times of the calling thread's process.
+    the times are CPU times of the calling thread's process. With ``threads > 1`` the update's
+    path is also timed on that many Numba threads, in wall-clock time, against a triad on as
+    many threads.
 
     Parameters
     ----------
@@ -96,6 +135,7 @@ def bench_projection(
     repeats : int, optional
         Interleaved rounds; the best of each is kept.
     seed : int, optional
+    threads : int, optional
 
     Returns
     -------
@@ -105,7 +145,8 @@ def bench_projection(
         ``triad_gbs`` (one thread, CPU time), ``fraction`` (chosen over the triad), ``flops``,
         ``gflops`` (chosen), ``compute_s`` (the compute floor), ``bound`` (``"memory"`` or
         ``"compute"``: the larger floor) and ``bound_fraction`` (that floor over the chosen
-        time).
+        time); with ``threads > 1`` also ``threads``, ``threads_s``, ``threads_gbs``,
+        ``threads_triad_gbs`` and ``threads_fraction``.
 
     Examples
     --------
@@ -140,6 +181,10 @@ def bench_projection(
         row["triad_gbs"] = 3 * 8 * n / best["triad"] / 1e9
         row["fraction"] = row["chosen_gbs"] / row["triad_gbs"]
         row.update(_floors(row, _compute_floor(U, X, repeats)))
+        if threads > 1:
+            seconds, triad = _on_threads(U, X, (a, b, c), threads, repeats)
+            row.update(threads=threads, threads_s=seconds, threads_gbs=nbytes / seconds / 1e9)
+            row.update(threads_triad_gbs=triad, threads_fraction=row["threads_gbs"] / triad)
         rows.append(row)
         del U, X, calls
     return rows
@@ -172,14 +217,20 @@ def format_projection_table(rows):
         f"{'loop GB/s':>9} {'DGEMM GB/s':>10} {'triad GB/s':>10} {'% triad':>7} "
         f"{'GFLOP/s':>7} {'bound':>7} {'% bound':>7}"
     )
+    threads = rows[0].get("threads") if rows else None
+    if threads:
+        head += f" {f'{threads}-thr GB/s':>11} {'% triad':>7}"
     lines = [head]
     for r in rows:
-        lines.append(
+        line = (
             f"{r['dtype']:>7} {r['dim']:>8} {r['rank']:>4} {r['k']:>4} {r['path']:>9} "
             f"{_fmt_time(r['chosen_s']):>10} {r['chosen_gbs']:>6.1f} {r['loop_gbs']:>9.1f} "
             f"{r['dgemm_gbs']:>10.1f} {r['triad_gbs']:>10.1f} {_fmt_pct(r['fraction']):>7} "
             f"{r['gflops']:>7.1f} {r['bound']:>7} {_fmt_pct(r['bound_fraction']):>7}"
         )
+        if threads:
+            line += f" {r['threads_gbs']:>11.1f} {_fmt_pct(r['threads_fraction']):>7}"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -203,6 +254,13 @@ def projection_lines(rows, *, narrow=16):
             f"{_fmt_pct(min(r['bound_fraction'] for r in narrow_rows)).strip()}"
             + (f"; compute-bound on one core at k = {computing}" if computing else "")
         )
+        if "threads" in worst:
+            slowest = min(narrow_rows, key=lambda r: r["threads_fraction"])
+            lines.append(
+                f"k <= {narrow} on {worst['threads']} threads: lowest % of a "
+                f"{worst['threads']}-thread triad {_fmt_pct(slowest['threads_fraction']).strip()} "
+                f"(k = {slowest['k']}; wall clock)"
+            )
     wide = [r for r in rows if r["k"] > narrow]
     if wide:
         worst = min(wide, key=lambda r: r["chosen_gbs"] / r["dgemm_gbs"])
