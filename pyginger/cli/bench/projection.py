@@ -85,16 +85,26 @@ def _on_threads(U, X, triad_arrays, threads, repeats):
         "chosen": lambda: _kernels.project_gram(U, X),
         "triad": lambda: _triad_parallel(a, b, c, 3.0),
     }
-    best = dict.fromkeys(calls, float("inf"))
     with thread_limits(numba=threads, blas=1):
-        for call in calls.values():
-            call()
-        for r in range(repeats):
-            for name in list(calls) if r % 2 == 0 else list(calls)[::-1]:
-                start = time.perf_counter()
-                calls[name]()
-                best[name] = min(best[name], time.perf_counter() - start)
+        best = _best_interleaved(calls, repeats, time.perf_counter)
     return best["chosen"], 3 * a.nbytes / best["triad"] / 1e9
+
+
+def _best_interleaved(calls, repeats, clock):
+    """Return ``{name: best seconds}`` of ``calls``, timed by ``clock``, interleaved.
+
+    One untimed call each first (it compiles and warms the caches of the code), then
+    ``repeats`` rounds, every other one in reverse order.
+    """
+    for call in calls.values():
+        call()
+    best = dict.fromkeys(calls, float("inf"))
+    for r in range(repeats):
+        for name in list(calls) if r % 2 == 0 else list(calls)[::-1]:
+            start = clock()
+            calls[name]()
+            best[name] = min(best[name], clock() - start)
+    return best
 
 
 def _path(U, k) -> str:
@@ -164,14 +174,7 @@ def bench_projection(
         U = rng.standard_normal((d, rank)).astype(dt)
         X = rng.standard_normal((d, k)).astype(dt)
         calls = {**_candidates(U, X), "triad": lambda: _triad_serial(a, b, c, 3.0)}
-        for call in calls.values():
-            call()  # compile, warm the caches of the code
-        best = dict.fromkeys(calls, float("inf"))
-        for r in range(repeats):
-            for name in list(calls) if r % 2 == 0 else list(calls)[::-1]:
-                start = time.process_time()
-                calls[name]()
-                best[name] = min(best[name], time.process_time() - start)
+        best = _best_interleaved(calls, repeats, time.process_time)
         nbytes = U.nbytes + X.nbytes
         row = {"dim": d, "rank": rank, "k": k, "dtype": dt.name, "path": _path(U, k)}
         row["bytes"] = nbytes
