@@ -212,6 +212,14 @@ def _dot_chains(tau: int) -> int:
     return max(n for start, n in DOT_CHAINS.items() if tau >= start)
 
 
+def _chained_dot(tau: int, terms: list[str]) -> tuple[list[str], str]:
+    """Return the lines that sum ``terms`` as :func:`_dot_chains` chains, and their total."""
+    chains = _dot_chains(tau)
+    names = [f"d{c}" for c in range(chains)]
+    lines = [line for c, name in enumerate(names) for line in _assign(name, terms[c::chains])]
+    return lines, " + ".join(names)
+
+
 def _dot_rows(tau: int) -> list[str]:
     """Return ``dot_rows_T``: ``dots[i - lo] = U[i] @ a[:T] + q[i] a[T]`` for rows ``lo:hi``."""
     lines = [
@@ -228,12 +236,8 @@ def _dot_rows(tau: int) -> list[str]:
         f"        k = i * uint64({tau})",
     ]
     terms = [f"Uf[k + uint64({j})] * w{j}" for j in range(tau)] + [f"qf[i] * w{tau}"]
-    chains = _dot_chains(tau)
-    names = [f"d{c}" for c in range(chains)]
-    for c, name in enumerate(names):
-        lines += _assign(name, terms[c::chains])
-    lines.append(f"        dots[i - uint64(lo)] = {' + '.join(names)}")
-    return lines
+    chain_lines, total = _chained_dot(tau, terms)
+    return lines + chain_lines + [f"        dots[i - uint64(lo)] = {total}"]
 
 
 def _step_rows(tau: int, in_place: bool) -> list[str]:
@@ -284,11 +288,8 @@ def _step_rows_columns(tau: int, in_place: bool, head: str) -> list[str]:
             out += [f"    w{j} = a[{j}]" for j in range(tau + 1)]
         if line == "        x = qf[i]":
             terms = [f"u{j} * w{j}" for j in range(tau)] + [f"x * w{tau}"]
-            chains = _dot_chains(tau)
-            names = [f"d{c}" for c in range(chains)]
-            for c, name in enumerate(names):
-                out += _assign(name, terms[c::chains])
-            out.append(f"        finish_element(i, m, mo, g, t, to, {' + '.join(names)}, p)")
+            chain_lines, total = _chained_dot(tau, terms)
+            out += chain_lines + [f"        finish_element(i, m, mo, g, t, to, {total}, p)"]
     return out
 
 
