@@ -167,6 +167,17 @@ def test_two_pass_step_leaves_what_it_cannot_do_to_the_four_passes(monkeypatch):
     assert taken == 3  # steps 1, 3 and 7 (step 5's factor is inside span(U))
 
 
+def _one_step_in(monkeypatch):
+    """Return ``(opt, rng, d, theta, state)`` one fused step into a run (compiled kernels)."""
+    monkeypatch.setattr(_fused, "FUSED_MIN_BYTES", 0)
+    opt = optim.ginger(rank=4, overwrite_state=True)
+    rng = np.random.default_rng(5)
+    d = 5000  # U of 156 KiB: compiled kernels
+    theta = rng.standard_normal(d)
+    theta, state = opt.step(theta, rng.standard_normal(d), opt.init(theta), np.ones(d))
+    return opt, rng, d, theta, state
+
+
 @pytest.mark.parametrize(
     "bad, message",
     [
@@ -179,12 +190,7 @@ def test_two_pass_step_refuses_bad_entries_and_writes_nothing(monkeypatch, bad, 
     # The door leaves the entries of the gradient and the factor to the first pass, which shows
     # NaN, inf and overflow in its sums before anything is written; the door's own checks then
     # raise what the chain raises.
-    monkeypatch.setattr(_fused, "FUSED_MIN_BYTES", 0)
-    opt = optim.ginger(rank=4, overwrite_state=True)
-    rng = np.random.default_rng(5)
-    d = 5000  # U of 156 KiB: compiled kernels
-    theta = rng.standard_normal(d)
-    theta, state = opt.step(theta, rng.standard_normal(d), opt.init(theta), np.ones(d))
+    opt, rng, d, theta, state = _one_step_in(monkeypatch)
     U, mu = state.curvature[0].U.copy(), state.mu.copy()
     grad, factor = rng.standard_normal(d), rng.standard_normal(d)
     if bad == "grad":
@@ -203,12 +209,7 @@ def test_two_pass_step_refuses_bad_entries_and_writes_nothing(monkeypatch, bad, 
 
 def test_two_pass_step_refuses_an_overflowing_factor_and_writes_nothing(monkeypatch):
     # Past the door (called directly), the four-pass update refuses it before writing.
-    monkeypatch.setattr(_fused, "FUSED_MIN_BYTES", 0)
-    opt = optim.ginger(rank=4, overwrite_state=True)
-    rng = np.random.default_rng(5)
-    d = 5000  # U of 156 KiB: compiled kernels
-    theta = rng.standard_normal(d)
-    theta, state = opt.step(theta, rng.standard_normal(d), opt.init(theta), np.ones(d))
+    opt, rng, d, theta, state = _one_step_in(monkeypatch)
     U, mu = state.curvature[0].U.copy(), state.mu.copy()
     huge = np.full(d, 1e200)  # finite, but f^T f overflows
     with pytest.raises(ValueError, match=r"ginger.step: curvature is too large"):
